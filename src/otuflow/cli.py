@@ -1,0 +1,45 @@
+"""The ``otuflow`` command line: one sub-command per job, each registered by its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Each module exposes ``add_subcommands(subparsers)``; every parser it adds sets ``func``.
+_COMMAND_MODULES = (
+    "otuflow.simulate.cli",
+    "otuflow.classify.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level argument parser with every available sub-command."""
+    from otuflow import __version__
+
+    parser = argparse.ArgumentParser(prog="otuflow", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"otuflow {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue  # sub-package not built yet
+            raise
+        module.add_subcommands(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``otuflow`` command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
