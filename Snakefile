@@ -1,0 +1,22 @@
+"""otuflow: paired-end 16S V3-V4 amplicon reads to OTUs and group statistics.
+
+Run `snakemake --cores N` (configuration in config.yaml; `--configfile` to use another).
+"""
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/reads.smk"
+include: "workflow/rules/otus.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,12 @@
+"""Snakemake entry point: per-sample mappings -> OTU table (TSV + BIOM)."""
+
+from otuflow.otutable import build_otu_table, write_biom, write_otu_tsv
+from otuflow.snakemake_io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821
+    table = build_otu_table(
+        snakemake.input.otus, list(snakemake.input.mapped), snakemake.params.samples  # noqa: F821
+    )
+    write_otu_tsv(table, snakemake.output.tsv)  # noqa: F821
+    write_biom(table, snakemake.output.biom)  # noqa: F821
+    print(f"{table.shape[0]} OTUs x {table.shape[1]} samples, {int(table.to_numpy().sum())} reads")

@@ -1,0 +1,31 @@
+"""Helpers for the thin scripts that Snakemake rules run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def log_to(path: str | os.PathLike) -> Iterator[None]:
+    """Send stdout and stderr (including a traceback on failure) to a rule's log file.
+
+    Parameters
+    ----------
+    path : path-like
+        The rule's ``log`` file.
+    """
+    with open(path, "w") as handle:
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = handle
+        try:
+            yield
+        except BaseException:
+            import traceback
+
+            traceback.print_exc(file=handle)
+            raise
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err

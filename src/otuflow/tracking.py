@@ -1,0 +1,111 @@
+"""Read tracking: how many read pairs of each sample survive each step of the workflow."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+import pandas as pd
+
+from otuflow.fastx import count_fasta, count_fastq
+
+STEPS = ("input", "with_primers", "merged", "filtered", "mapped")
+_STEP_LABELS = {
+    "with_primers": "primer trimming",
+    "merged": "pair merging",
+    "filtered": "quality filtering",
+    "mapped": "mapping to OTUs",
+}
+
+
+def cutadapt_pair_counts(report: str | os.PathLike) -> tuple[int, int]:
+    """Read pairs in and written from a ``cutadapt --json`` report.
+
+    Parameters
+    ----------
+    report : path-like
+        cutadapt JSON report of a paired-end run.
+
+    Returns
+    -------
+    tuple of int
+        ``(input_pairs, written_pairs)``.
+    """
+    with open(report) as handle:
+        counts = json.load(handle)["read_counts"]
+    return int(counts["input"]), int(counts["output"])
+
+
+def step_warnings(row: pd.Series, max_step_loss: float) -> str:
+    """Describe every step at which a sample lost more than ``max_step_loss`` of its reads.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        Counts for the steps in :data:`STEPS`.
+    max_step_loss : float
+        Largest acceptable fraction lost at one step.
+
+    Returns
+    -------
+    str
+        ``"; "``-joined warnings, empty if none.
+    """
+    warnings = []
+    for before, after in zip(STEPS, STEPS[1:], strict=False):
+        if row[before] == 0:
+            continue
+        lost = 1 - row[after] / row[before]
+        if lost > max_step_loss:
+            warnings.append(f"lost {lost:.0%} at {_STEP_LABELS[after]}")
+    if row["input"] == 0:
+        warnings.append("no reads in the input")
+    return "; ".join(warnings)
+
+
+def read_tracking_table(
+    samples: Sequence[str],
+    cutadapt_reports: Sequence[str | os.PathLike],
+    merged_fastq: Sequence[str | os.PathLike],
+    filtered_fasta: Sequence[str | os.PathLike],
+    otu_table: pd.DataFrame,
+    max_step_loss: float = 0.5,
+) -> pd.DataFrame:
+    """Per-sample counts at each step, percentages of the input, and loss warnings.
+
+    Parameters
+    ----------
+    samples : sequence of str
+        Sample IDs, in output order.
+    cutadapt_reports, merged_fastq, filtered_fasta : sequence of path-like
+        Per-sample files, in the order of ``samples``.
+    otu_table : pandas.DataFrame
+        OTU × sample counts (mapped reads).
+    max_step_loss : float
+        A sample losing more than this fraction at one step gets a warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``sample``, the counts of :data:`STEPS`, ``pct_<step>`` (of input) and ``warning``.
+    """
+    rows = []
+    for i, sample in enumerate(samples):
+        n_in, n_primers = cutadapt_pair_counts(cutadapt_reports[i])
+        rows.append(
+            {
+                "sample": sample,
+                "input": n_in,
+                "with_primers": n_primers,
+                "merged": count_fastq(merged_fastq[i]),
+                "filtered": count_fasta(filtered_fasta[i]),
+                "mapped": int(otu_table[sample].sum()) if sample in otu_table else 0,
+            }
+        )
+    table = pd.DataFrame(rows)
+    for step in STEPS[1:]:
+        pct = 100 * table[step] / table["input"].where(table["input"] > 0)
+        table[f"pct_{step}"] = pct.round(2)
+    table["warning"] = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
+    return table

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the external programs otuflow calls, from Debian packages, when they are missing.
+# Usage: tools/install_external_tools.sh [--with-test-tools]
+#   --with-test-tools  also the reference implementations the test suite compares against
+#                      (RDP Classifier 2.10 + Java).
+set -euo pipefail
+
+declare -A PACKAGE_OF=([vsearch]=vsearch [mafft]=mafft [FastTree]=fasttree)
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  PACKAGE_OF[java]=default-jre-headless
+  PACKAGE_OF[/usr/share/rdp-classifier/rdp_classifier.jar]=rdp-classifier
+fi
+
+missing=()
+for tool in "${!PACKAGE_OF[@]}"; do
+  if [[ "$tool" == /* ]]; then [[ -e "$tool" ]] && continue
+  else command -v "$tool" >/dev/null 2>&1 && continue; fi
+  missing+=("${PACKAGE_OF[$tool]}")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+explain() {
+  cat >&2 <<MSG
+otuflow needs these programs, which are not installed: ${missing[*]}
+$1
+Either install them (Debian/Ubuntu: sudo apt-get install ${missing[*]}), or let Snakemake
+create per-rule conda environments from envs/*.yaml:  snakemake --sdm conda --cores N
+MSG
+  exit 1
+}
+command -v apt-get >/dev/null 2>&1 || explain "This is not a Debian-like system (no apt-get)."
+[[ $(id -u) -eq 0 ]] || explain "Installing them needs root, and this user is not root."
+
+echo "Installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
