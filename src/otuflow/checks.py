@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-
-from otuflow.tracking import cutadapt_pair_counts
+from otuflow.cutadapt_report import cutadapt_pair_counts
 
 
 class PrimerCheckError(RuntimeError):
@@ -44,24 +42,3 @@ def check_trimming(report: str, sample: str, min_fraction: float) -> float:
             "the config; if the reads start after the primers, set 'primers: trim: false'."
         )
     return fraction
-
-
-def _check_trimming_command(args: argparse.Namespace) -> int:
-    try:
-        fraction = check_trimming(args.report, args.sample, args.min_fraction)
-    except PrimerCheckError as error:
-        print(f"ERROR: {error}")
-        return 1
-    print(f"sample {args.sample}: {fraction:.1%} of read pairs kept after primer trimming")
-    return 0
-
-
-def add_subcommands(subparsers) -> None:
-    """Register the workflow's internal check commands."""
-    parser = subparsers.add_parser(
-        "check-trimming", help="(workflow) stop if too few pairs carry the primers"
-    )
-    parser.add_argument("--report", required=True, help="cutadapt JSON report")
-    parser.add_argument("--sample", required=True)
-    parser.add_argument("--min-fraction", type=float, default=0.2)
-    parser.set_defaults(func=_check_trimming_command)

@@ -8,7 +8,6 @@ import sys
 
 # Each module exposes ``add_subcommands(subparsers)``; every parser it adds sets ``func``.
 _COMMAND_MODULES = (
-    "otuflow.checks",
     "otuflow.simulate.cli",
     "otuflow.classify.cli",
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 
 import pandas as pd
 
+from otuflow.cutadapt_report import cutadapt_pair_counts
 from otuflow.fastx import count_fasta, count_fastq
 
 STEPS = ("input", "with_primers", "merged", "filtered", "mapped")
@@ -17,24 +17,6 @@ _STEP_LABELS = {
     "filtered": "quality filtering",
     "mapped": "mapping to OTUs",
 }
-
-
-def cutadapt_pair_counts(report: str | os.PathLike) -> tuple[int, int]:
-    """Read pairs in and written from a ``cutadapt --json`` report.
-
-    Parameters
-    ----------
-    report : path-like
-        cutadapt JSON report of a paired-end run.
-
-    Returns
-    -------
-    tuple of int
-        ``(input_pairs, written_pairs)``.
-    """
-    with open(report) as handle:
-        counts = json.load(handle)["read_counts"]
-    return int(counts["input"]), int(counts["output"])
 
 
 def step_warnings(row: pd.Series, max_step_loss: float) -> str:

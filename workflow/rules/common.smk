@@ -1,14 +1,11 @@
 """Configuration, sample sheet and path helpers shared by every rule."""
 
-import os
 from pathlib import Path
 
 from snakemake.utils import validate
 
-# Rules and scripts import the otuflow package from this checkout, in any environment.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(Path(workflow.basedir) / "src"), os.environ.get("PYTHONPATH", "")) if p
-)
+# The Snakefile imports the otuflow package from this checkout; scripts find it through the
+# scripts/otuflow link, so they work in any environment (venv, conda, container).
 import sys  # noqa: E402
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
@@ -54,3 +51,28 @@ def sample_reads(wildcards):
     """R1 and R2 paths of one sample from the sample sheet."""
     row = SAMPLE_SHEET.loc[wildcards.sample]
     return {"r1": row["r1"], "r2": row["r2"]}
+
+
+def cutadapt_adapter_args():
+    """cutadapt adapter options for the configured primers and adapters."""
+    primers = config["primers"]
+    if primers["trim"]:
+        # Linked adapters: the 5' primer is required and removes anything before it (spacers,
+        # adapter tails); the reverse-complemented opposite primer is trimmed on read-through.
+        r1 = (
+            f"{FORWARD_PRIMER};required;min_overlap={len(FORWARD_PRIMER)}"
+            f"...{reverse_complement(REVERSE_PRIMER)};optional"
+        )
+        r2 = (
+            f"{REVERSE_PRIMER};required;min_overlap={len(REVERSE_PRIMER)}"
+            f"...{reverse_complement(FORWARD_PRIMER)};optional"
+        )
+        args = f"-g '{r1}' -G '{r2}'"
+        if primers["require_both"]:
+            args += " --discard-untrimmed --pair-filter=any"
+        return args
+    # Reads start after the primers: only trim the adapters read through at the 3' end.
+    return (
+        f"-a '{reverse_complement(primers['adapter_r2'])}' "
+        f"-A '{reverse_complement(primers['adapter_r1'])}'"
+    )

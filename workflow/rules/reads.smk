@@ -1,31 +1,6 @@
 """Per-sample read processing: primer/adapter trimming, pair merging and quality filtering."""
 
 
-def cutadapt_adapter_args():
-    """cutadapt adapter options for the configured primers and adapters."""
-    primers = config["primers"]
-    if primers["trim"]:
-        # Linked adapters: the 5' primer is required and removes anything before it (spacers,
-        # adapter tails); the reverse-complemented opposite primer is trimmed on read-through.
-        r1 = (
-            f"{FORWARD_PRIMER};required;min_overlap={len(FORWARD_PRIMER)}"
-            f"...{reverse_complement(REVERSE_PRIMER)};optional"
-        )
-        r2 = (
-            f"{REVERSE_PRIMER};required;min_overlap={len(REVERSE_PRIMER)}"
-            f"...{reverse_complement(FORWARD_PRIMER)};optional"
-        )
-        args = f"-g '{r1}' -G '{r2}'"
-        if primers["require_both"]:
-            args += " --discard-untrimmed --pair-filter=any"
-        return args
-    # Reads start after the primers: only trim the adapters read through at the 3' end.
-    return (
-        f"-a '{reverse_complement(primers['adapter_r2'])}' "
-        f"-A '{reverse_complement(primers['adapter_r1'])}'"
-    )
-
-
 rule trim_primers:
     input:
         unpack(sample_reads),
@@ -37,6 +12,7 @@ rule trim_primers:
         adapters=cutadapt_adapter_args(),
         error_rate=config["primers"]["max_error_rate"],
         quality=config["primers"]["quality_cutoff"],
+        check=workflow.source_path("../../scripts/check_trimming.py"),
         min_fraction=config["primers"]["min_fraction_with_primers"] if config["primers"]["trim"] else 0,
     threads: 1
     resources:
@@ -53,7 +29,7 @@ rule trim_primers:
         " {params.adapters}"
         " --minimum-length 1 --json {output.report} -o {output.r1} -p {output.r2}"
         " {input.r1} {input.r2}"
-        " && python -m otuflow check-trimming --report {output.report}"
+        " && python {params.check} --report {output.report}"
         " --sample {wildcards.sample} --min-fraction {params.min_fraction}) > {log} 2>&1"
 
 
