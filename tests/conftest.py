@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+# Programs installed in the venv (snakemake, cutadapt) are found like the Debian tools.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
 def require_tools(*tools: str) -> None:
@@ -24,3 +31,28 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def snakemake_command(configfile: Path, *extra: str, cores: int = 2) -> list[str]:
+    """The command line that runs this repository's workflow with a config file."""
+    return [
+        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        "--directory", str(REPO), "--cores", str(cores), "--configfile", str(configfile),
+        "--quiet", "progress", *extra,
+    ]  # fmt: skip
+
+
+def run_snakemake(configfile: Path, *extra: str, cores: int = 2, check: bool = True):
+    """Run the workflow; on failure show its output in the assertion message."""
+    result = subprocess.run(
+        snakemake_command(configfile, *extra, cores=cores), capture_output=True, text=True
+    )
+    if check:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result
+
+
+def write_config(path: Path, **sections) -> Path:
+    """Write a YAML config file from keyword sections."""
+    path.write_text(yaml.safe_dump(sections, sort_keys=False))
+    return path
