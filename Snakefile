@@ -14,6 +14,7 @@ configfile: "config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/reads.smk"
 include: "workflow/rules/otus.smk"
+include: "workflow/rules/phylogeny.smk"
 
 
 rule all:

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 def log_to(path: str | os.PathLike) -> Iterator[None]:
     """Send stdout and stderr (including a traceback on failure) to a rule's log file.
 
+    A ``ValueError`` (the type of otuflow's input errors) also ends the script with its message,
+    without a traceback, on the job's stderr, where Snakemake shows it.
+
     Parameters
     ----------
     path : path-like
@@ -22,6 +25,10 @@ def log_to(path: str | os.PathLike) -> Iterator[None]:
         sys.stdout = sys.stderr = handle
         try:
             yield
+        except ValueError as error:
+            print(f"ERROR: {error}", file=handle)
+            sys.stdout, sys.stderr = old_out, old_err
+            raise SystemExit(f"ERROR: {error}") from None
         except BaseException:
             import traceback
 

@@ -44,6 +44,7 @@ def final_outputs():
         f"{OUT}/otu/otus.fasta",
         f"{OUT}/otu/otu_table.tsv",
         f"{OUT}/otu/otu_table.biom",
+        f"{OUT}/phylogeny/otus.tree",
     ]
 
 

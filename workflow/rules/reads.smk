@@ -1,9 +1,28 @@
 """Per-sample read processing: primer/adapter trimming, pair merging and quality filtering."""
 
 
+rule check_reads:
+    input:
+        unpack(sample_reads),
+    output:
+        f"{OUT}/qc/reads/{{sample}}.json",
+    params:
+        min_length=config["merge"]["min_overlap"],
+    resources:
+        mem_mb=500,
+        runtime=30,
+    log:
+        f"{OUT}/logs/check_reads/{{sample}}.log",
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../../scripts/check_reads.py"
+
+
 rule trim_primers:
     input:
         unpack(sample_reads),
+        checked=rules.check_reads.output,
     output:
         r1=f"{OUT}/work/trimmed/{{sample}}_R1.fastq.gz",
         r2=f"{OUT}/work/trimmed/{{sample}}_R2.fastq.gz",

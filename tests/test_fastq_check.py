@@ -1,0 +1,89 @@
+"""Damaged or mismatched FASTQ files are caught with a message naming the sample and file."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from otuflow.fastq_check import FastqError, check_fastq_pair
+
+
+def _fastq(path, reads, gz=False, quality="I"):
+    text = "".join(f"@{rid} x\n{seq}\n+\n{quality * len(seq)}\n" for rid, seq in reads)
+    if gz:
+        with gzip.open(path, "wt") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+READS = [("r1", "ACGTACGTAC"), ("r2", "TTGACCAGTA"), ("r3", "GGGGCCCCAA")]
+
+
+def test_valid_pair_is_summarised(tmp_path):
+    r1 = _fastq(tmp_path / "a_R1.fq.gz", READS, gz=True)
+    r2 = _fastq(tmp_path / "a_R2.fq", [(f"{i}/2", s[:8]) for i, s in READS])
+    stats = check_fastq_pair(r1, r2, "A", min_length=5)
+    assert (stats.pairs, stats.mean_length_r1, stats.mean_length_r2) == (3, 10.0, 8.0)
+    assert stats.min_quality_char == stats.max_quality_char == "I"
+
+
+def test_empty_file(tmp_path):
+    r1, r2 = _fastq(tmp_path / "1.fq", []), _fastq(tmp_path / "2.fq", [])
+    with pytest.raises(FastqError, match=r"sample A: .*1.fq holds no reads"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_truncated_gzip(tmp_path):
+    full = _fastq(tmp_path / "full.fq.gz", READS * 200, gz=True)
+    cut = tmp_path / "cut.fq.gz"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    r2 = _fastq(tmp_path / "2.fq", READS * 200)
+    with pytest.raises(FastqError, match="cut.fq.gz: the gzip stream is broken"):
+        check_fastq_pair(cut, r2, "A")
+
+
+def test_truncated_record(tmp_path):
+    r1 = tmp_path / "1.fq"
+    r1.write_text("@r1\nACGT\n+\nIIII\n@r2\nACGT\n")
+    r2 = _fastq(tmp_path / "2.fq", [("r1", "ACGT"), ("r2", "ACGT")])
+    with pytest.raises(FastqError, match="line 5\\) is incomplete"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_not_fastq(tmp_path):
+    r1 = tmp_path / "1.fq"
+    r1.write_text(">r1\nACGT\n>r2\nACGT\n")
+    r2 = _fastq(tmp_path / "2.fq", [("r1", "ACGT")])
+    with pytest.raises(FastqError, match="is this a FASTQ file"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_unequal_read_counts(tmp_path):
+    r1 = _fastq(tmp_path / "1.fq", READS)
+    r2 = _fastq(tmp_path / "2.fq", READS[:2])
+    with pytest.raises(FastqError, match=r"sample A: .*2.fq ends after 2 reads"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_mismatched_ids(tmp_path):
+    r1 = _fastq(tmp_path / "1.fq", READS)
+    r2 = _fastq(tmp_path / "2.fq", [READS[0], READS[2], READS[1]])
+    with pytest.raises(FastqError, match="read 2 has ID 'r2' .* but 'r3'"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_phred64_is_rejected_with_a_hint(tmp_path):
+    r1 = _fastq(tmp_path / "1.fq", READS, quality="h")  # Q40 in Phred+64
+    r2 = _fastq(tmp_path / "2.fq", READS, quality="h")
+    with pytest.raises(FastqError, match="Phred\\+64"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_reads_shorter_than_the_overlap(tmp_path):
+    r1 = _fastq(tmp_path / "1.fq", READS)
+    r2 = _fastq(tmp_path / "2.fq", READS)
+    with pytest.raises(FastqError, match="shorter than the 16 nt"):
+        check_fastq_pair(r1, r2, "A", min_length=16)
