@@ -36,9 +36,9 @@ def shared_data() -> Path:
 def snakemake_command(configfile: Path, *extra: str, cores: int = 2) -> list[str]:
     """The command line that runs this repository's workflow with a config file."""
     return [
-        sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+        sys.executable, "-m", "snakemake", *extra, "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(REPO), "--cores", str(cores), "--configfile", str(configfile),
-        "--quiet", "progress", *extra,
+        "--quiet", "progress",
     ]  # fmt: skip
 
 

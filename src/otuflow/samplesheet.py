@@ -271,3 +271,20 @@ def write_group_table(sheet: pd.DataFrame, path: str | os.PathLike) -> None:
     columns = ["sample", "group", "group_source"]
     columns += [c for c in CLINICAL_COLUMNS if c in sheet.columns]
     sheet[columns].to_csv(path, sep="\t", index=False, lineterminator="\n")
+
+
+def read_group_table(path: str | os.PathLike) -> pd.Series:
+    """Sample → group from a table written by :func:`write_group_table`.
+
+    Parameters
+    ----------
+    path : path-like
+        ``groups.tsv``.
+
+    Returns
+    -------
+    pandas.Series
+        Group per sample, in table order.
+    """
+    table = pd.read_csv(path, sep="\t", dtype={"sample": str, "group": str})
+    return table.set_index("sample")["group"].rename("group")

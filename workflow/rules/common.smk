@@ -45,6 +45,9 @@ def final_outputs():
         f"{OUT}/otu/otu_table.tsv",
         f"{OUT}/otu/otu_table.biom",
         f"{OUT}/phylogeny/otus.tree",
+        f"{OUT}/alpha/alpha_diversity.tsv",
+        f"{OUT}/alpha/alpha_tests.tsv",
+        f"{OUT}/beta/permanova.tsv",
     ]
 
 

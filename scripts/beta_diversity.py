@@ -1,0 +1,46 @@
+"""Snakemake entry point: one beta-diversity metric: distances, PCoA, NMDS, PERMANOVA."""
+
+import pandas as pd
+
+from otuflow.otutable import read_otu_tsv
+from otuflow.samplesheet import read_group_table
+from otuflow.snakemake_io import log_to
+from otuflow.stats.beta import (
+    beta_diversity,
+    nmds,
+    pcoa_table,
+    permanova_table,
+    write_distance_matrix,
+)
+from otuflow.stats._tables import StatsInputError
+from otuflow.stats.comparisons import plan_comparisons
+from otuflow.tables import write_tsv
+
+sm = snakemake  # noqa: F821
+metric = sm.wildcards.metric
+with log_to(sm.log[0]):
+    rarefied = read_otu_tsv(sm.input.rarefied)
+    groups = read_group_table(sm.input.groups).reindex(rarefied.columns)
+    tree = sm.input.tree if "unifrac" in metric else None
+    dm = beta_diversity(rarefied, metric, tree)
+    write_distance_matrix(dm, sm.output.matrix)
+
+    coords, explained = pcoa_table(dm)
+    coords = coords.iloc[:, : min(5, coords.shape[1])]
+    write_tsv(coords.assign(group=groups).rename_axis("sample"), sm.output.pcoa, index=True)
+    summary = [("pcoa", "proportion_explained", axis, explained[axis], "") for axis in coords]
+    try:
+        configuration, stress = nmds(dm, n_starts=sm.params.nmds_starts, seed=sm.params.seed)
+        summary.append(("nmds", "stress_kruskal_1", "", stress, ""))
+    except StatsInputError as error:  # too few samples: reported, not fatal
+        configuration = pd.DataFrame(index=pd.Index([], name="sample"), columns=["NMDS1", "NMDS2"])
+        summary.append(("nmds", "stress_kruskal_1", "", float("nan"), f"skipped: {error}"))
+    write_tsv(configuration.assign(group=groups).rename_axis("sample"), sm.output.nmds, True)
+    summary = pd.DataFrame(summary, columns=["method", "statistic", "axis", "value", "note"])
+    write_tsv(summary.assign(metric=metric), sm.output.summary)
+
+    planned, _ = plan_comparisons(groups, sm.params.pooled, sm.params.reference)
+    result = permanova_table(dm, groups, sm.params.permutations, sm.params.seed, planned)
+    result.insert(0, "metric", metric)
+    write_tsv(result, sm.output.permanova)
+    print(result.to_string())
