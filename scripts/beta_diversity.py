@@ -5,6 +5,7 @@ import pandas as pd
 from otuflow.otutable import read_otu_tsv
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
+from otuflow.stats._tables import StatsInputError
 from otuflow.stats.beta import (
     beta_diversity,
     nmds,
@@ -12,7 +13,6 @@ from otuflow.stats.beta import (
     permanova_table,
     write_distance_matrix,
 )
-from otuflow.stats._tables import StatsInputError
 from otuflow.stats.comparisons import plan_comparisons
 from otuflow.tables import write_tsv
 
