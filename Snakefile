@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/reads.smk"
 include: "workflow/rules/otus.smk"
 include: "workflow/rules/phylogeny.smk"
+include: "workflow/rules/taxonomy.smk"
 include: "workflow/rules/diversity.smk"
 
 

@@ -45,6 +45,9 @@ def final_outputs():
         f"{OUT}/otu/otu_table.tsv",
         f"{OUT}/otu/otu_table.biom",
         f"{OUT}/phylogeny/otus.tree",
+        f"{OUT}/taxonomy/otu_taxonomy.tsv",
+        f"{OUT}/taxonomy/genus_table.tsv",
+        f"{OUT}/taxonomy/phylum_table.tsv",
         f"{OUT}/alpha/alpha_diversity.tsv",
         f"{OUT}/alpha/alpha_tests.tsv",
         f"{OUT}/beta/permanova.tsv",
@@ -80,3 +83,79 @@ def cutadapt_adapter_args():
         f"-a '{reverse_complement(primers['adapter_r2'])}' "
         f"-A '{reverse_complement(primers['adapter_r1'])}'"
     )
+
+
+# --- taxonomy reference: prepared once per reference and primer set, cached under resources/ ---
+TAXONOMY = config["taxonomy"]
+SILVA_DIR = str(Path(workflow.basedir) / "resources" / "silva")
+
+
+def _reference_files():
+    """Reference FASTA and taxonomy TSV ("" when not used) as configured."""
+    if TAXONOMY["source"] == "silva":
+        return f"{SILVA_DIR}/{Path(TAXONOMY['silva_url']).name}", ""
+    if not TAXONOMY["reference_fasta"]:
+        raise WorkflowError("Set taxonomy: reference_fasta in the config (or source: silva).")
+    for key in ("reference_fasta", "reference_taxonomy"):
+        if TAXONOMY[key] and not Path(TAXONOMY[key]).is_file():
+            raise WorkflowError(f"taxonomy: {key} file {TAXONOMY[key]!r} does not exist.")
+    return TAXONOMY["reference_fasta"], TAXONOMY["reference_taxonomy"]
+
+
+def _reference_key():
+    """Cache key: the reference files' contents (or the SILVA URL + MD5) and the preparation
+    parameters, so a reference is prepared and a model trained once per input set."""
+    from otuflow.classify.model import cache_key
+
+    fasta, taxonomy = _reference_files()
+    params = {
+        k: TAXONOMY[k]
+        for k in ("reference_format", "domains", "max_ambiguous", "extract_region")
+    }
+    if TAXONOMY["extract_region"]:
+        params.update(
+            primers=[FORWARD_PRIMER, REVERSE_PRIMER], mismatch=TAXONOMY["region_max_mismatch"]
+        )
+    if TAXONOMY["source"] == "silva":
+        params.update(url=TAXONOMY["silva_url"], md5=TAXONOMY["silva_md5"])
+        return cache_key([], params)[:16]
+    return cache_key([p for p in (fasta, taxonomy) if p], params)[:16]
+
+
+REFERENCE_DIR = str(Path(workflow.basedir) / "resources" / "cache" / f"reference-{_reference_key()}")
+
+
+def reference_inputs():
+    """Input files of the reference preparation."""
+    fasta, taxonomy = _reference_files()
+    return {"fasta": fasta, **({"taxonomy": taxonomy} if taxonomy else {})}
+
+
+def prepare_reference_args(wildcards, input, output):
+    """`otuflow prepare-reference` arguments."""
+    args = [
+        "prepare-reference", "--fasta", input.fasta, "--format", TAXONOMY["reference_format"],
+        "--domains", ",".join(TAXONOMY["domains"]),
+        "--max-ambiguous", str(TAXONOMY["max_ambiguous"]),
+        "--out-fasta", output.fasta, "--out-taxonomy", output.taxonomy,
+        "--out-sintax", output.sintax,
+    ]  # fmt: skip
+    if "taxonomy" in input.keys():
+        args += ["--taxonomy", input.taxonomy]
+    if TAXONOMY["extract_region"]:
+        args += [
+            "--primers", f"{FORWARD_PRIMER},{REVERSE_PRIMER}",
+            "--max-mismatch", str(TAXONOMY["region_max_mismatch"]),
+        ]  # fmt: skip
+    return args
+
+
+def classify_args(wildcards, input, output, threads):
+    """`otuflow classify` (or `otuflow sintax`) arguments for the configured method."""
+    common = [
+        "--query", input.otus, "--out", output[0], "--confidence", str(TAXONOMY["confidence"]),
+        "--seed", str(config["seed"]), "--threads", str(threads),
+    ]  # fmt: skip
+    if TAXONOMY["method"] == "sintax":
+        return ["sintax", "--db", input.sintax, *common]
+    return ["classify", "--model", input.model, "--bootstraps", str(TAXONOMY["bootstraps"]), *common]
