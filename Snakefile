@@ -17,6 +17,7 @@ include: "workflow/rules/otus.smk"
 include: "workflow/rules/phylogeny.smk"
 include: "workflow/rules/taxonomy.smk"
 include: "workflow/rules/diversity.smk"
+include: "workflow/rules/differential.smk"
 
 
 rule all:

@@ -26,7 +26,7 @@ def midpoint_root(newick: str) -> TreeNode:
     skbio.TreeNode
         The rooted tree.
     """
-    tree = TreeNode.read(io.StringIO(newick))
+    tree = TreeNode.read(io.StringIO(newick), convert_underscores=False)
     if tree.count(tips=True) < 3:
         # Two tips: already a rooted pair; give missing branch lengths a value.
         for node in tree.traverse(include_self=False):

@@ -51,6 +51,13 @@ def final_outputs():
         f"{OUT}/alpha/alpha_diversity.tsv",
         f"{OUT}/alpha/alpha_tests.tsv",
         f"{OUT}/beta/permanova.tsv",
+        *expand(
+            f"{OUT}/beta/{{kind}}_{{metric}}.tsv",
+            kind=["ordination_pcoa", "ordination_nmds"],
+            metric=config["diversity"]["beta_metrics"],
+        ),
+        f"{OUT}/composition/genus_top.tsv",
+        *differential_outputs().values(),
     ]
 
 
@@ -159,3 +166,27 @@ def classify_args(wildcards, input, output, threads):
     if TAXONOMY["method"] == "sintax":
         return ["sintax", "--db", input.sintax, *common]
     return ["classify", "--model", input.model, "--bootstraps", str(TAXONOMY["bootstraps"]), *common]
+
+
+# --- comparisons between groups, fixed by the sample sheet ---
+from otuflow.stats.comparisons import plan_comparisons  # noqa: E402
+
+COMPARISONS, SKIPPED_COMPARISONS = plan_comparisons(
+    SAMPLE_SHEET["group"], config["differential"]["pooled"], config["differential"]["reference"]
+)
+
+
+def comparison_slug(comparison):
+    """File-name part of a comparison: ``<groupA>_vs_<groupB>``."""
+    return f"{comparison.name_a}_vs_{comparison.name_b}"
+
+
+def differential_outputs():
+    """Every file the differential-abundance job writes."""
+    folder = f"{OUT}/differential"
+    files = {"kruskal": f"{folder}/kruskal_wallis.tsv", "summary": f"{folder}/summary.tsv"}
+    for comparison in COMPARISONS:
+        slug = comparison_slug(comparison)
+        for test in ("metastats", "stamp", "wilcoxon"):
+            files[f"{test}_{slug}"] = f"{folder}/{test}_{slug}.tsv"
+    return files

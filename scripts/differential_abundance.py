@@ -1,0 +1,50 @@
+"""Snakemake entry point: Metastats, STAMP Welch and Wilcoxon per comparison; Kruskal-Wallis."""
+
+import pandas as pd
+
+from otuflow.classify.tables import read_taxonomy_table, summarise_by_rank
+from otuflow.otutable import read_otu_tsv
+from otuflow.samplesheet import read_group_table
+from otuflow.snakemake_io import log_to
+from otuflow.stats.comparisons import plan_comparisons
+from otuflow.stats.metastats import metastats
+from otuflow.stats.welch import kruskal_by_feature, stamp_welch, wilcoxon_rank_sum
+from otuflow.tables import write_tsv
+
+sm = snakemake  # noqa: F821
+with log_to(sm.log[0]):
+    table = summarise_by_rank(
+        read_otu_tsv(sm.input.table), read_taxonomy_table(sm.input.taxonomy), sm.params.rank
+    )
+    groups = read_group_table(sm.input.groups).reindex(table.columns)
+    planned, skipped = plan_comparisons(groups, sm.params.pooled, sm.params.reference)
+    summary = []
+    for cmp in planned:
+        slug = f"{cmp.name_a}_vs_{cmp.name_b}"
+        two = cmp.groups()
+        counts = table[two.index]
+        results = {
+            "metastats": metastats(
+                counts, two, cmp.name_a, cmp.name_b, sm.params.permutations, sm.params.seed
+            ),
+            "stamp": stamp_welch(counts, two, cmp.name_a, cmp.name_b, sm.params.confidence),
+            "wilcoxon": wilcoxon_rank_sum(counts, two, cmp.name_a, cmp.name_b),
+        }
+        for test, result in results.items():
+            result = result.rename(columns={"feature": sm.params.rank})
+            write_tsv(result, sm.output[f"{test}_{slug}"])
+            summary.append(
+                {
+                    "comparison": cmp.label,
+                    "test": test,
+                    "features": len(result),
+                    "q_below_0.05": int((result["q"] < 0.05).sum()),
+                    "p_below_0.05": int((result["p"] < 0.05).sum()),
+                    "skipped": "",
+                }
+            )
+    for s in skipped:
+        summary.append({"comparison": f"{s.name_a} vs {s.name_b}", "skipped": s.reason})
+    kruskal = kruskal_by_feature(table, groups).rename(columns={"feature": sm.params.rank})
+    write_tsv(kruskal, sm.output.kruskal)
+    write_tsv(pd.DataFrame(summary), sm.output.summary)
