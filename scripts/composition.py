@@ -1,4 +1,4 @@
-"""Snakemake entry point: relative abundance at phylum and genus level, top-N tables, group means."""
+"""Snakemake entry point: relative abundance per phylum and genus, top-N tables, group means."""
 
 import pandas as pd
 

@@ -1,4 +1,4 @@
-"""Regenerate stats_metastats.shared / .design (input of the mothur reference run; see README.md)."""
+"""Regenerate stats_metastats.shared and .design (mothur reference run input; see README.md)."""
 
 import numpy as np
 
