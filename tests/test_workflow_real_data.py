@@ -34,6 +34,12 @@ def test_real_v4_reads_merge_filter_and_map(tmp_path, shared_data):
         },
         merge={"max_diffs": 20},
         filter={"min_length": 240, "max_length": 260, "max_ee": 1.0},
+        # Real 16S reference (SINTAX headers), cut to the V4 region with the same primers.
+        taxonomy={
+            "reference_fasta": str(shared_data / "rdp-16s-ten-per-genus" / "ten_16s.100.fa.gz"),
+            "reference_taxonomy": "",
+        },
+        diversity={"rarefaction_floor": 500, "nmds_starts": 2},
     )
     run_snakemake(config)
     tracking = pd.read_csv(out / "qc" / "read_tracking.tsv", sep="\t", index_col="sample")
@@ -56,3 +62,19 @@ def test_real_v4_reads_merge_filter_and_map(tmp_path, shared_data):
     assert table.sum(axis=1).iloc[0] == table.sum(axis=1).max()
     lengths = [len(line) for line in (out / "otu" / "otus.fasta").read_text().split("\n")[1::2]]
     assert all(240 <= n <= 260 for n in lengths if n)
+
+    # taxonomy for every OTU; mouse gut V4: all Bacteria, mostly Bacteroidetes and Firmicutes
+    # (the RDP training set names phyla the pre-2021 way)
+    taxonomy = pd.read_csv(out / "taxonomy" / "otu_taxonomy.tsv", sep="\t", index_col="OTU_ID")
+    assert list(taxonomy.index) == list(table.index)
+    assert (taxonomy["domain"] == "Bacteria").all()
+    reads_per_phylum = table.sum(axis=1).groupby(taxonomy["phylum"]).sum()
+    assert reads_per_phylum[["Bacteroidetes", "Firmicutes"]].sum() >= 0.8 * table.to_numpy().sum()
+    genus = pd.read_csv(out / "taxonomy" / "genus_table.tsv", sep="\t", index_col=0)
+    assert genus.sum().tolist() == table.sum().tolist()
+
+    # two samples, one per group: every group comparison is skipped with its reason, no crash
+    summary = pd.read_csv(out / "differential" / "summary.tsv", sep="\t")
+    assert summary["skipped"].str.contains("< 2").any()
+    alpha = pd.read_csv(out / "alpha" / "alpha_diversity.tsv", sep="\t", index_col=0)
+    assert list(alpha.index) == ["sam1", "sam2"]

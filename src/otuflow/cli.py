@@ -10,6 +10,7 @@ import sys
 _COMMAND_MODULES = (
     "otuflow.simulate.cli",
     "otuflow.classify.cli",
+    "otuflow.report.cli",
 )
 
 
