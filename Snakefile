@@ -18,6 +18,7 @@ include: "workflow/rules/phylogeny.smk"
 include: "workflow/rules/taxonomy.smk"
 include: "workflow/rules/diversity.smk"
 include: "workflow/rules/differential.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

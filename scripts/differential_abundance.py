@@ -7,6 +7,7 @@ from otuflow.otutable import read_otu_tsv
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats.comparisons import plan_comparisons
+from otuflow.stats.composition import relative_abundance
 from otuflow.stats.metastats import metastats
 from otuflow.stats.welch import kruskal_by_feature, stamp_welch, wilcoxon_rank_sum
 from otuflow.tables import write_tsv
@@ -17,6 +18,8 @@ with log_to(sm.log[0]):
         read_otu_tsv(sm.input.table), read_taxonomy_table(sm.input.taxonomy), sm.params.rank
     )
     groups = read_group_table(sm.input.groups).reindex(table.columns)
+    write_tsv(table, sm.output.counts, index=True)
+    write_tsv(relative_abundance(table), sm.output.relative, index=True)
     planned, skipped = plan_comparisons(groups, sm.params.pooled, sm.params.reference)
     summary = []
     for cmp in planned:

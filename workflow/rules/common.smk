@@ -58,6 +58,7 @@ def final_outputs():
         ),
         f"{OUT}/composition/genus_top.tsv",
         *differential_outputs().values(),
+        f"{OUT}/report.html",
     ]
 
 
@@ -184,9 +185,45 @@ def comparison_slug(comparison):
 def differential_outputs():
     """Every file the differential-abundance job writes."""
     folder = f"{OUT}/differential"
-    files = {"kruskal": f"{folder}/kruskal_wallis.tsv", "summary": f"{folder}/summary.tsv"}
+    rank = config["differential"]["rank"]
+    files = {
+        "kruskal": f"{folder}/kruskal_wallis.tsv",
+        "summary": f"{folder}/summary.tsv",
+        "counts": f"{folder}/{rank}_counts.tsv",
+        "relative": f"{folder}/{rank}_relative_abundance.tsv",
+    }
     for comparison in COMPARISONS:
         slug = comparison_slug(comparison)
         for test in ("metastats", "stamp", "wilcoxon"):
             files[f"{test}_{slug}"] = f"{folder}/{test}_{slug}.tsv"
     return files
+
+
+def differential_figure_inputs(wildcards):
+    """Tables behind the differential-abundance figures."""
+    tables = differential_outputs()
+    files = {"rel": rules.differential_abundance.output.relative}
+    for comparison in COMPARISONS:
+        slug = comparison_slug(comparison)
+        files[f"stamp_{slug}"] = tables[f"stamp_{slug}"]
+        files[f"metastats_{slug}"] = tables[f"metastats_{slug}"]
+    return files
+
+
+def differential_figure_outputs():
+    """STAMP plot per comparison and the box plots of the significant taxa."""
+    files = {"boxes": multiext(f"{OUT}/figures/significant_taxa", ".png", ".svg")}
+    for comparison in COMPARISONS:
+        slug = comparison_slug(comparison)
+        files[f"stamp_{slug}"] = multiext(f"{OUT}/figures/stamp_{slug}", ".png", ".svg")
+    return files
+
+
+def figure_files():
+    """Every figure's PNG and SVG."""
+    metrics = config["diversity"]["beta_metrics"]
+    stems = ["read_tracking", "rarefaction_curves", "alpha_diversity"]
+    stems += [f"{kind}_{m}" for m in metrics for kind in ("pcoa", "nmds")]
+    stems += [f"{rank}_bars_{by}" for rank in ("genus", "phylum") for by in ("samples", "groups")]
+    stems += ["significant_taxa"] + [f"stamp_{comparison_slug(c)}" for c in COMPARISONS]
+    return [f"{OUT}/figures/{stem}{ext}" for stem in stems for ext in (".png", ".svg")]

@@ -47,6 +47,20 @@ REFERENCES = (
     "doi:10.1371/journal.pcbi.1000352",
     "Parks DH, Tyson GW, Hugenholtz P, Beiko RG (2014) STAMP: statistical analysis of taxonomic "
     "and functional profiles. Bioinformatics 30:3123-3124. doi:10.1093/bioinformatics/btu494",
+    "Quast C et al. (2013) The SILVA ribosomal RNA gene database project: improved data "
+    "processing and web-based tools. Nucleic Acids Res 41:D590-D596. doi:10.1093/nar/gks1219",
+    "Edgar RC (2016) SINTAX: a simple non-Bayesian taxonomy classifier for 16S and ITS "
+    "sequences. bioRxiv 074161. doi:10.1101/074161",
+    "Edgar RC, Haas BJ, Clemente JC, Quince C, Knight R (2011) UCHIME improves sensitivity and "
+    "speed of chimera detection. Bioinformatics 27:2194-2200. doi:10.1093/bioinformatics/btr381",
+    "Lozupone C, Knight R (2005) UniFrac: a new phylogenetic method for comparing microbial "
+    "communities. Appl Environ Microbiol 71:8228-8235. doi:10.1128/AEM.71.12.8228-8235.2005",
+    "Anderson MJ (2001) A new method for non-parametric multivariate analysis of variance. "
+    "Austral Ecol 26:32-46. doi:10.1111/j.1442-9993.2001.01070.pp.x",
+    "Storey JD, Tibshirani R (2003) Statistical significance for genomewide studies. PNAS "
+    "100:9440-9445. doi:10.1073/pnas.1530956100",
+    "The scikit-bio development team. scikit-bio: a Python package for bioinformatics "
+    "(https://scikit.bio).",
     "Mölder F et al. (2021) Sustainable data analysis with Snakemake. F1000Research 10:33. "
     "doi:10.12688/f1000research.29032.2",
 )
@@ -173,9 +187,22 @@ def methods_text(
     tax = []
     conf = _get(config, "taxonomy.confidence", "classify.confidence", default=None)
     tref = _get(config, "taxonomy.reference", "classify.reference", default=None)
-    if conf is not None or tref is not None:
+    if _get(config, "taxonomy.source", default=None) == "silva":
+        tref = "SILVA 138.1 SSU NR99 (Quast et al. 2013)"
+    elif tref is None:
+        tref = _get(config, "taxonomy.reference_fasta", default=None)
+    if _get(config, "taxonomy.extract_region", default=False) and tref:
+        tref += ", cut to the amplified region with the primers"
+    method = _get(config, "taxonomy.method", default="rdp")
+    boots = _get(config, "taxonomy.bootstraps", default=100)
+    if method == "sintax" and (conf is not None or tref is not None):
+        s = f"OTUs were classified with {_v(versions, 'vsearch')} --sintax (Edgar 2016)"
+        s += f" (reference {tref}" if tref else " ("
+        s += f"; bootstrap cut-off {conf:g})." if conf is not None else ")."
+        tax.append(s)
+    elif conf is not None or tref is not None:
         s = ("OTUs were classified with the naive Bayesian classifier of Wang et al. (2007) "
-             "(8-mer words, 100 bootstrap trials")
+             f"as implemented in otuflow (8-mer words, {boots} bootstrap trials")
         s += f"; reference {tref}" if tref else ""
         s += f"), keeping ranks down to the first with bootstrap confidence below {conf:g}." \
             if conf is not None else ")."

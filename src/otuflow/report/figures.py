@@ -1,0 +1,151 @@
+"""Draw the workflow's figures from its result tables (one function per figure family)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from otuflow.plots.alpha import alpha_boxplots
+from otuflow.plots.features import feature_boxplots
+from otuflow.plots.ordination import ordination_plot
+from otuflow.plots.rarefaction import rarefaction_curves
+from otuflow.plots.stamp import extended_error_bar
+from otuflow.plots.taxa import stacked_bars
+from otuflow.plots.tracking import read_tracking_plot
+from otuflow.samplesheet import read_group_table
+
+METRIC_TITLES = {
+    "unweighted_unifrac": "Unweighted UniFrac",
+    "weighted_unifrac": "Weighted UniFrac",
+    "braycurtis": "Bray-Curtis",
+    "jaccard": "Jaccard",
+}
+PathLike = str | os.PathLike
+
+
+def _tsv(path: PathLike, index_col=0) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", index_col=index_col)
+
+
+def draw_read_tracking(tracking: PathLike, groups: PathLike, colors, order, out: Path) -> None:
+    """Reads kept per step and sample (``read_tracking.png``)."""
+    read_tracking_plot(_tsv(tracking, None), read_group_table(groups), colors, out, order)
+
+
+def draw_alpha(
+    alpha: PathLike, tests: PathLike, curves: PathLike, groups: PathLike, colors, order,
+    out_curves: Path, out_boxes: Path, seed: int = 0,
+) -> None:  # fmt: skip
+    """Rarefaction curves and Chao1/Shannon box plots with the group tests (Fig. 4A-B)."""
+    alpha_table = _tsv(alpha)
+    group = read_group_table(groups)
+    depth = int(alpha_table["depth"].iloc[0]) if len(alpha_table) else None
+    rarefaction_curves(_tsv(curves, None), group, colors, order, out_curves, depth=depth,
+                       title="Rarefaction curves")  # fmt: skip
+    alpha_boxplots(alpha_table, group.reindex(alpha_table.index), colors, order, out_boxes,
+                   tests=_tsv(tests, None), seed=seed)  # fmt: skip
+
+
+def _permanova_note(permanova: PathLike) -> str | None:
+    table = _tsv(permanova, None)
+    overall = table[table["comparison"] == "all groups"]
+    if overall.empty or pd.isna(overall["pseudo_F"].iloc[0]):
+        return None
+    row = overall.iloc[0]
+    return f"PERMANOVA R² = {row['R2']:.3f}, p = {row['p']:.3g}"
+
+
+def draw_ordinations(
+    metric: str, pcoa: PathLike, nmds: PathLike, summary: PathLike, permanova: PathLike,
+    groups: PathLike, colors, order, out_pcoa: Path, out_nmds: Path,
+) -> None:  # fmt: skip
+    """PCoA and NMDS of one distance metric with 95 % ellipses (Fig. 4C-D)."""
+    group = read_group_table(groups)
+    name = METRIC_TITLES.get(metric, metric)
+    stats = _tsv(summary, None)
+    note = _permanova_note(permanova)
+    coords = _tsv(pcoa).drop(columns="group")
+    explained = stats[stats["method"] == "pcoa"].set_index("axis")["value"]
+    labels = tuple(f"{axis} ({100 * explained.get(axis, float('nan')):.1f} %)"
+                   for axis in coords.columns[:2])  # fmt: skip
+    ordination_plot(coords, group, colors, order, labels, f"PCoA, {name}", out_pcoa, note)
+    stress = stats[stats["method"] == "nmds"]["value"].iloc[0]
+    configuration = _tsv(nmds).drop(columns="group")
+    stress_note = f"stress = {stress:.3f}" if pd.notna(stress) else "NMDS not possible"
+    if configuration.empty:
+        configuration = pd.DataFrame({"NMDS1": 0.0, "NMDS2": 0.0}, index=coords.index)
+    ordination_plot(configuration, group, colors, order, ("NMDS1", "NMDS2"),
+                    f"NMDS, {name}", out_nmds,
+                    "; ".join(x for x in (stress_note, note) if x))  # fmt: skip
+
+
+def draw_composition(
+    top: PathLike, groups: PathLike, colors, order, rank: str, out_samples: Path,
+    out_groups: Path,
+) -> None:  # fmt: skip
+    """Stacked bars of the top taxa per sample and per group (Fig. 5A-B)."""
+    rel = _tsv(top)
+    group = read_group_table(groups)
+    label = f"top {len(rel.index.difference(['Other', 'Unassigned']))} {rank}"
+    stacked_bars(rel, group, order, out_samples, by="sample", colors=colors,
+                 title=f"Relative abundance, {label}, per sample")  # fmt: skip
+    stacked_bars(rel, group, order, out_groups, by="group", colors=colors,
+                 title=f"Relative abundance, {label}, group means")  # fmt: skip
+
+
+def significant_features(
+    metastats_tables: Sequence[PathLike], rank: str, q_threshold: float, fallback: int = 5
+) -> tuple[list[str], dict[str, str], bool]:
+    """Features with Metastats q below the threshold in any comparison.
+
+    Returns
+    -------
+    (list of str, dict, bool)
+        Features (by smallest q), an annotation per feature naming the comparisons where it is
+        significant, and whether any feature passed (if none, the ``fallback`` smallest-p ones).
+    """
+    frames = []
+    for path in metastats_tables:
+        table = _tsv(path, None)
+        table["comparison"] = f"{table['group_a'].iloc[0]} vs {table['group_b'].iloc[0]}" \
+            if len(table) else ""
+        frames.append(table)
+    if not frames:
+        return [], {}, False
+    table = pd.concat(frames, ignore_index=True)
+    table = table[~table[rank].astype(str).str.endswith(("_unclassified", "Unassigned"))]
+    hits = table[table["q"] < q_threshold].sort_values(["q", "p", rank])
+    found = not hits.empty
+    if not found:
+        hits = table.sort_values(["p", rank]).head(fallback)
+    features = list(dict.fromkeys(hits[rank]))
+    notes = {
+        f: "; ".join(f"{r.comparison}: q = {r.q:.2g}" for r in hits[hits[rank] == f].itertuples())
+        for f in features
+    }
+    return features, notes, found
+
+
+def draw_differential(
+    stamp_tables: Mapping[str, PathLike], metastats_tables: Sequence[PathLike],
+    rel_abundance: PathLike, groups: PathLike, colors, order, rank: str, q_threshold: float,
+    out_stamp: Mapping[str, Path], out_boxes: Path,
+) -> None:  # fmt: skip
+    """STAMP extended error bars per comparison and box plots of significant taxa (Fig. 6)."""
+    for slug, path in stamp_tables.items():
+        table = _tsv(path, None)
+        a, b = slug.split("_vs_")
+        extended_error_bar(table.rename(columns={rank: "feature"}), a, b, colors,
+                           out_stamp[slug], q_threshold=q_threshold)  # fmt: skip
+    features, notes, found = significant_features(metastats_tables, rank, q_threshold)
+    rel = _tsv(rel_abundance)
+    group = read_group_table(groups)
+    if not features:
+        features = list(rel.mean(axis=1).sort_values(ascending=False).index[:5])
+        notes = {f: "no test could be run" for f in features}
+    elif not found:
+        notes = {f: f"not significant; {n}" for f, n in notes.items()}
+    feature_boxplots(rel, features[:12], group, colors, order, out_boxes, annotations=notes)
