@@ -41,7 +41,6 @@ rule differential_abundance:
         reference=config["differential"]["reference"],
         pooled=config["differential"]["pooled"],
         seed=config["seed"],
-        outdir=f"{OUT}/differential",
     resources:
         mem_mb=4000,
         runtime=60,

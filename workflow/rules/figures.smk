@@ -153,7 +153,7 @@ rule report:
     params:
         config=config,
         slugs=[comparison_slug(c) for c in COMPARISONS],
-        outdir=OUT,
+        outdir=lambda wildcards, output: Path(output[0]).parent,
     resources:
         mem_mb=2000,
         runtime=10,

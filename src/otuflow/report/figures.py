@@ -89,7 +89,8 @@ def draw_composition(
     """Stacked bars of the top taxa per sample and per group (Fig. 5A-B)."""
     rel = _tsv(top)
     group = read_group_table(groups)
-    label = f"top {len(rel.index.difference(['Other', 'Unassigned']))} {rank}"
+    plural = {"genus": "genera", "phylum": "phyla", "family": "families"}.get(rank, rank)
+    label = f"top {len(rel.index.difference(['Other', 'Unassigned']))} {plural}"
     stacked_bars(rel, group, order, out_samples, by="sample", colors=colors,
                  title=f"Relative abundance, {label}, per sample")  # fmt: skip
     stacked_bars(rel, group, order, out_groups, by="group", colors=colors,
