@@ -1,0 +1,164 @@
+"""End to end on the demo cohort: taxonomy, diversity, differential abundance, figures, report.
+
+One run of the whole workflow on the simulated 7 Control / 10 Opioid-S / 8 Opioid-T cohort, checked
+against the simulator's ground truth.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import require_tools, run_snakemake, write_config
+from otuflow.simulate import simulate_cohort
+
+pytestmark = [pytest.mark.slow, pytest.mark.external]
+
+PLANTED = ["Lactobacillus", "Anaerostipes", "Monoglobus", "Megamonas",
+           "Rikenellaceae_RC9_gut_group"]  # fmt: skip
+METRICS = ["unweighted_unifrac", "weighted_unifrac", "braycurtis", "jaccard"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    require_tools("vsearch", "cutadapt", "mafft", "FastTree")
+    root = tmp_path_factory.mktemp("demo")
+    cohort = simulate_cohort(root / "cohort", seed=42, samples_per_group=(7, 10, 8),
+                             pairs_per_sample=3000)  # fmt: skip
+    out = root / "results"
+    config = write_config(
+        root / "config.yaml",
+        samples=str(cohort / "samples.tsv"),
+        outdir=str(out),
+        taxonomy={"reference_fasta": str(cohort / "reference" / "reference.fasta"),
+                  "reference_taxonomy": str(cohort / "reference" / "taxonomy.tsv")},
+        diversity={"nmds_starts": 10},
+    )  # fmt: skip
+    run_snakemake(config)
+    return cohort, out
+
+
+def _truth(cohort, name):
+    return pd.read_csv(cohort / "truth" / name, sep="\t", index_col=0)
+
+
+def test_every_issue_output_exists(demo):
+    _, out = demo
+    expected = [
+        "phylogeny/otus.tree", "alpha/alpha_diversity.tsv", "alpha/alpha_tests.tsv",
+        "beta/permanova.tsv", "taxonomy/otu_taxonomy.tsv", "taxonomy/genus_table.tsv",
+        "taxonomy/phylum_table.tsv", "report.html", "differential/summary.tsv",
+        "differential/metastats_Opioid_vs_Control.tsv", "differential/stamp_Opioid_vs_Control.tsv",
+        "differential/wilcoxon_Opioid_vs_Control.tsv",
+    ]  # fmt: skip
+    expected += [f"beta/{m}.tsv" for m in METRICS]
+    expected += [f"beta/ordination_{k}_{m}.tsv" for m in METRICS for k in ("pcoa", "nmds")]
+    for pair in ("Opioid-S_vs_Control", "Opioid-T_vs_Control", "Opioid-S_vs_Opioid-T"):
+        expected += [f"differential/{t}_{pair}.tsv" for t in ("metastats", "stamp", "wilcoxon")]
+    missing = [p for p in expected if not (out / p).is_file()]
+    assert not missing
+
+
+def test_true_genera_are_assigned_correctly(demo, tmp_path):
+    """Every OTU of a true genus with >= 0.5 % mean abundance is classified to that genus."""
+    cohort, out = demo
+    species = _truth(cohort, "species.tsv")
+    genus_abundance = _truth(cohort, "genus_abundance.tsv").mean(axis=1)
+    hits = tmp_path / "hits.tsv"
+    subprocess.run(
+        ["vsearch", "--usearch_global", str(out / "otu" / "otus.fasta"), "--db",
+         str(cohort / "truth" / "species.fasta"), "--id", "0.97", "--maxaccepts", "0",
+         "--maxrejects", "0", "--maxhits", "1", "--userout", str(hits), "--userfields",
+         "query+target", "--quiet"],
+        check=True,
+    )  # fmt: skip
+    origin = pd.read_csv(hits, sep="\t", names=["otu", "species"], index_col="otu")["species"]
+    origin = origin.str.split().str[0]
+    taxonomy = pd.read_csv(out / "taxonomy" / "otu_taxonomy.tsv", sep="\t", index_col="OTU_ID")
+    abundant = set(genus_abundance[genus_abundance >= 0.005].index)
+    checked = 0
+    for otu, sp in origin.items():
+        true_genus = species.loc[sp, "genus"]
+        if true_genus in abundant:
+            assert taxonomy.loc[otu, "genus"] == true_genus, (otu, sp, taxonomy.loc[otu].to_dict())
+            checked += 1
+    assert checked >= len(abundant)
+    genus_table = pd.read_csv(out / "taxonomy" / "genus_table.tsv", sep="\t", index_col=0)
+    assert abundant <= set(genus_table.index)
+
+
+def _side_mean(planted_row, names, sizes):
+    groups = {"Opioid": ["Opioid-S", "Opioid-T"]}.get(names, [names])
+    weights = np.array([sizes[g] for g in groups], dtype=float)
+    means = np.array([planted_row[f"mean_{g}"] for g in groups])
+    return float((weights * means).sum() / weights.sum())
+
+
+def test_metastats_finds_the_planted_genera(demo):
+    """The five planted genera reach q < 0.05 where planted; at most one false positive."""
+    cohort, out = demo
+    planted = _truth(cohort, "planted_effects.tsv")
+    sizes = {"Control": 7, "Opioid-S": 10, "Opioid-T": 8}
+    found, false_positives = set(), []
+    for path in sorted((out / "differential").glob("metastats_*_vs_*.tsv")):
+        a, b = path.stem.removeprefix("metastats_").split("_vs_")
+        table = pd.read_csv(path, sep="\t", index_col="genus")
+        for genus in table.index[table["q"] < 0.05]:
+            if genus in planted.index:
+                ratio = _side_mean(planted.loc[genus], a, sizes) / _side_mean(
+                    planted.loc[genus], b, sizes)
+                if abs(np.log(ratio)) > np.log(1.5):
+                    found.add(genus)
+                    continue
+            false_positives.append((genus, path.stem))
+    assert found == set(PLANTED), found
+    assert len(false_positives) <= 1, false_positives
+
+
+def test_alpha_and_beta_tables_are_complete(demo):
+    _, out = demo
+    alpha = pd.read_csv(out / "alpha" / "alpha_diversity.tsv", sep="\t", index_col=0)
+    assert len(alpha) == 25 and {"chao1", "shannon_base2", "observed_otus"} <= set(alpha)
+    assert (alpha["chao1"] >= alpha["observed_otus"]).all()
+    tests = pd.read_csv(out / "alpha" / "alpha_tests.tsv", sep="\t")
+    chao = tests[tests["metric"] == "chao1"]
+    assert set(chao["comparison"]) >= {"all groups", "Opioid vs Control", "Opioid-S vs Opioid-T"}
+    permanova = pd.read_csv(out / "beta" / "permanova.tsv", sep="\t")
+    assert set(permanova["metric"]) == set(METRICS)
+    overall = permanova[permanova["comparison"] == "all groups"]
+    assert (overall["n"] == 25).all() and overall["pseudo_F"].notna().all()
+    dm = pd.read_csv(out / "beta" / "unweighted_unifrac.tsv", sep="\t", index_col=0)
+    assert dm.shape == (25, 25) and np.allclose(dm.to_numpy(), dm.to_numpy().T)
+    assert np.allclose(np.diag(dm.to_numpy()), 0)
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.targets = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("src", "href") and value:
+                self.targets.add(value)
+
+
+def test_report_links_every_figure(demo):
+    _, out = demo
+    html = (out / "report.html").read_text()
+    parser = _Links()
+    parser.feed(html)
+    figures = sorted(p.relative_to(out).as_posix() for p in (out / "figures").glob("*.png"))
+    assert len(figures) >= 17
+    missing = [f for f in figures if f not in parser.targets]
+    assert not missing
+    for target in parser.targets:
+        if not re.match(r"^(#|https?:)", target):
+            assert (out / target).is_file(), target
+    for word in ("PERMANOVA", "Metastats", "VSEARCH", "Chao1", "Opioid-T"):
+        assert word.lower() in html.lower()
