@@ -10,11 +10,36 @@ import sys  # noqa: E402
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from otuflow.iupac import reverse_complement, validate_primer  # noqa: E402
+import yaml  # noqa: E402
+from snakemake.logging import logger  # noqa: E402
+
+from otuflow.checks import config_errors, failed_job_messages  # noqa: E402
+from otuflow.iupac import PrimerError, reverse_complement, validate_primer  # noqa: E402
 from otuflow.samplesheet import GroupRule, SampleSheetError, read_sample_sheet  # noqa: E402
 
 
-validate(config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
+def _check_config():
+    """Stop before any job with every config problem listed by its dotted key."""
+    schema = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+    # Primers first: the schema's pattern error would not say which letters are wrong.
+    primers = config.get("primers") if isinstance(config.get("primers"), dict) else {}
+    for key in ("forward", "reverse"):
+        if isinstance(primers.get(key), str):
+            try:
+                validate_primer(primers[key], f"primers: {key}")
+            except PrimerError as error:
+                raise WorkflowError(f"Config problem: {error}") from None
+    problems = config_errors(config, yaml.safe_load(schema.read_text()))
+    if problems:
+        raise WorkflowError(
+            "Config problem(s):\n  " + "\n  ".join(problems) + "\nFix these keys in the config "
+            "file(s) given with --configfile; config.yaml documents every key and "
+            "workflow/schemas/config.schema.yaml lists the allowed values."
+        )
+    validate(config, schema)  # fills in the defaults
+
+
+_check_config()
 
 OUT = config["outdir"].rstrip("/")
 FORWARD_PRIMER = validate_primer(config["primers"]["forward"], "primers.forward")
@@ -175,6 +200,11 @@ from otuflow.stats.comparisons import plan_comparisons  # noqa: E402
 COMPARISONS, SKIPPED_COMPARISONS = plan_comparisons(
     SAMPLE_SHEET["group"], config["differential"]["pooled"], config["differential"]["reference"]
 )
+for _skipped in SKIPPED_COMPARISONS:
+    logger.warning(
+        f"otuflow: differential abundance {_skipped.name_a} vs {_skipped.name_b} is skipped: "
+        f"{_skipped.reason} (listed in {OUT}/differential/summary.tsv)."
+    )
 
 
 def comparison_slug(comparison):
@@ -227,3 +257,12 @@ def figure_files():
     stems += [f"{rank}_bars_{by}" for rank in ("genus", "phylum") for by in ("samples", "groups")]
     stems += ["significant_taxa"] + [f"stamp_{comparison_slug(c)}" for c in COMPARISONS]
     return [f"{OUT}/figures/{stem}{ext}" for stem in stems for ext in (".png", ".svg")]
+
+
+onerror:
+    # Rules write their tools' messages to log files; repeat why each failed job stopped.
+    _messages = failed_job_messages(log if isinstance(log, list) else [log])
+    if _messages:
+        print("\notuflow: the failed job(s) stopped because:", file=sys.stderr)
+        for _message in _messages:
+            print(f"  {_message}", file=sys.stderr)

@@ -8,7 +8,7 @@ rule dereplicate_sample:
         f"{OUT}/work/derep/{{sample}}.fasta",
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=lambda wildcards, input, attempt: (500 + int(3 * input.size_mb)) * attempt,
         runtime=20,
     log:
         f"{OUT}/logs/dereplicate_sample/{{sample}}.log",
@@ -31,7 +31,7 @@ rule dereplicate_pooled:
         min_size=config["dereplicate"]["min_size"],
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, input, attempt: (1000 + int(3 * input.size_mb)) * attempt,
         runtime=60,
     log:
         f"{OUT}/logs/dereplicate_pooled.log",
@@ -54,7 +54,7 @@ rule cluster_otus:
         identity=config["cluster"]["identity"],
     threads: 4
     resources:
-        mem_mb=4000,
+        mem_mb=lambda wildcards, input, attempt: (1000 + int(4 * input.size_mb)) * attempt,
         runtime=120,
     log:
         f"{OUT}/logs/cluster_otus.log",
@@ -137,7 +137,7 @@ rule map_reads:
         maxrejects=config["mapping"]["maxrejects"],
     threads: 2
     resources:
-        mem_mb=2000,
+        mem_mb=lambda wildcards, input, attempt: (500 + int(4 * input.size_mb)) * attempt,
         runtime=60,
     log:
         f"{OUT}/logs/map_reads/{{sample}}.log",

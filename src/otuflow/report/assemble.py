@@ -193,6 +193,7 @@ def write_workflow_report(
     slugs : sequence of str
         Comparisons run, as ``<A>_vs_<B>``.
     """
+    out, out_html = Path(out).resolve(), Path(out_html).resolve()
     depth = _tsv(out / "alpha" / "alpha_diversity.tsv", 0)["depth"]
     sections = workflow_sections(
         out, config["groups"]["order"], config["diversity"]["beta_metrics"], slugs,
