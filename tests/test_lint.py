@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -25,3 +26,28 @@ def test_snakemake_lint_is_clean(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Congratulations" in result.stdout + result.stderr
+
+
+def test_dry_run_on_a_small_simulated_cohort_plans_every_output(tmp_path):
+    from otuflow.simulate import simulate_cohort
+
+    cohort = simulate_cohort(tmp_path / "cohort", seed=3, samples_per_group=(2, 2, 2),
+                             pairs_per_sample=50)  # fmt: skip
+    config = write_config(
+        tmp_path / "c.yaml",
+        samples=str(cohort / "samples.tsv"),
+        outdir=str(tmp_path / "results"),
+        taxonomy={"reference_fasta": str(cohort / "reference" / "reference.fasta"),
+                  "reference_taxonomy": str(cohort / "reference" / "taxonomy.tsv")},
+    )  # fmt: skip
+    result = subprocess.run(
+        snakemake_command(config, "-n"), capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = result.stdout + result.stderr
+    # the job-count table: one trim job per sample, one per beta metric, one report
+    expected = {"trim_primers": 6, "merge_pairs": 6, "cluster_otus": 1, "classify_otus": 1,
+                "beta_diversity": 4, "differential_abundance": 1, "report": 1}  # fmt: skip
+    for rule, count in expected.items():
+        assert re.search(rf"^\s*{rule}\s+{count}\s*$", plan, re.M), rule
+    assert (tmp_path / "results").exists() is False  # a dry run writes nothing
