@@ -23,8 +23,8 @@ from otuflow.plots._style import (
     require_columns,
     save_figure,
 )
+from otuflow.tracking import STEPS
 
-STEPS = ("input", "with_primers", "merged", "filtered", "mapped")
 STEP_LABELS = {
     "input": "Input pairs",
     "with_primers": "With primers",
