@@ -28,8 +28,9 @@ METRICS = ["unweighted_unifrac", "weighted_unifrac", "braycurtis", "jaccard"]
 def demo(tmp_path_factory):
     require_tools("vsearch", "cutadapt", "mafft", "FastTree")
     root = tmp_path_factory.mktemp("demo")
+    # exactly the cohort `make demo` simulates (otuflow simulate's defaults)
     cohort = simulate_cohort(root / "cohort", seed=42, samples_per_group=(7, 10, 8),
-                             pairs_per_sample=3000)  # fmt: skip
+                             pairs_per_sample=5000)  # fmt: skip
     out = root / "results"
     config = write_config(
         root / "config.yaml",
