@@ -21,6 +21,8 @@ rule composition:
         runtime=10,
     log:
         f"{OUT}/logs/composition.log",
+    benchmark:
+        f"{OUT}/benchmarks/composition.tsv"
     conda:
         "../../envs/python.yaml"
     script:

@@ -16,6 +16,8 @@ rule rarefy:
         runtime=10,
     log:
         f"{OUT}/logs/rarefy.log",
+    benchmark:
+        f"{OUT}/benchmarks/rarefy.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -94,6 +96,8 @@ rule permanova_summary:
         runtime=5,
     log:
         f"{OUT}/logs/permanova_summary.log",
+    benchmark:
+        f"{OUT}/benchmarks/permanova_summary.tsv"
     conda:
         "../../envs/python.yaml"
     script:

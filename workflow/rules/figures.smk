@@ -17,6 +17,8 @@ rule figure_read_tracking:
         runtime=10,
     log:
         f"{OUT}/logs/figures/read_tracking.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures/read_tracking.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -41,6 +43,8 @@ rule figure_alpha:
         runtime=10,
     log:
         f"{OUT}/logs/figures/alpha.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures/alpha.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -67,6 +71,8 @@ rule figure_ordination:
         runtime=10,
     log:
         f"{OUT}/logs/figures/ordination_{{metric}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures/ordination_{{metric}}.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -90,6 +96,8 @@ rule figure_composition:
         runtime=10,
     log:
         f"{OUT}/logs/figures/composition_{{rank}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures/composition_{{rank}}.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -113,6 +121,8 @@ rule figure_differential:
         runtime=10,
     log:
         f"{OUT}/logs/figures/differential.log",
+    benchmark:
+        f"{OUT}/benchmarks/figures/differential.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -127,6 +137,8 @@ rule tool_versions:
         runtime=5,
     log:
         f"{OUT}/logs/tool_versions.log",
+    benchmark:
+        f"{OUT}/benchmarks/tool_versions.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -159,6 +171,8 @@ rule report:
         runtime=10,
     log:
         f"{OUT}/logs/report.log",
+    benchmark:
+        f"{OUT}/benchmarks/report.tsv"
     conda:
         "../../envs/python.yaml"
     script:

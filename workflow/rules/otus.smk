@@ -118,6 +118,8 @@ rule name_otus:
         runtime=10,
     log:
         f"{OUT}/logs/name_otus.log",
+    benchmark:
+        f"{OUT}/benchmarks/name_otus.tsv"
     conda:
         "../../envs/vsearch.yaml"
     shell:
@@ -165,6 +167,8 @@ rule otu_table:
         runtime=20,
     log:
         f"{OUT}/logs/otu_table.log",
+    benchmark:
+        f"{OUT}/benchmarks/otu_table.tsv"
     conda:
         "../../envs/python.yaml"
     script:

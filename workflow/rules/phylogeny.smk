@@ -49,6 +49,8 @@ rule root_tree:
         runtime=10,
     log:
         f"{OUT}/logs/root_tree.log",
+    benchmark:
+        f"{OUT}/benchmarks/root_tree.tsv"
     conda:
         "../../envs/python.yaml"
     script:

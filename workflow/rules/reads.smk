@@ -13,6 +13,8 @@ rule check_reads:
         runtime=30,
     log:
         f"{OUT}/logs/check_reads/{{sample}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/check_reads/{{sample}}.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -117,6 +119,8 @@ rule write_groups:
         runtime=5,
     log:
         f"{OUT}/logs/write_groups.log",
+    benchmark:
+        f"{OUT}/benchmarks/write_groups.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -139,6 +143,8 @@ rule read_tracking:
         runtime=10,
     log:
         f"{OUT}/logs/read_tracking.log",
+    benchmark:
+        f"{OUT}/benchmarks/read_tracking.tsv"
     conda:
         "../../envs/python.yaml"
     script:

@@ -12,6 +12,8 @@ rule fetch_silva:
         runtime=120,
     log:
         f"{SILVA_DIR}/fetch.log",
+    benchmark:
+        f"{SILVA_DIR}/fetch.benchmark.tsv"
     conda:
         "../../envs/python.yaml"
     script:
@@ -104,6 +106,8 @@ rule taxa_tables:
         runtime=10,
     log:
         f"{OUT}/logs/taxa_tables.log",
+    benchmark:
+        f"{OUT}/benchmarks/taxa_tables.tsv"
     conda:
         "../../envs/python.yaml"
     script:
