@@ -8,10 +8,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: workflow.source_path("config.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/reads.smk"
 include: "workflow/rules/otus.smk"
 include: "workflow/rules/phylogeny.smk"

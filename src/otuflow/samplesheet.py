@@ -109,6 +109,10 @@ def _resolve_read_path(value: str, column: str, sheet_dir: Path, where: str) -> 
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = sheet_dir / path
+    if path.is_dir():
+        raise SampleSheetError(
+            f"{where}: {column} {str(path)!r} is a folder; give the path of the FASTQ file."
+        )
     if not path.is_file():
         raise SampleSheetError(
             f"{where}: {column} file {str(path)!r} does not exist (relative paths are read from "

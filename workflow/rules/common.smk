@@ -84,6 +84,7 @@ def final_outputs():
         f"{OUT}/composition/genus_top.tsv",
         *differential_outputs().values(),
         f"{OUT}/report.html",
+        f"{OUT}/provenance/provenance.json",
     ]
 
 
