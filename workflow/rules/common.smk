@@ -130,10 +130,18 @@ def _reference_files():
         return f"{SILVA_DIR}/{Path(TAXONOMY['silva_url']).name}", ""
     if not TAXONOMY["reference_fasta"]:
         raise WorkflowError("Set taxonomy: reference_fasta in the config (or source: silva).")
-    for key in ("reference_fasta", "reference_taxonomy"):
-        if TAXONOMY[key] and not Path(TAXONOMY[key]).is_file():
-            raise WorkflowError(f"taxonomy: {key} file {TAXONOMY[key]!r} does not exist.")
     return TAXONOMY["reference_fasta"], TAXONOMY["reference_taxonomy"]
+
+
+def missing_reference_files():
+    """Configured reference files that do not exist (reported when taxonomy is needed)."""
+    if TAXONOMY["source"] == "silva":
+        return []
+    return [
+        f"taxonomy: {key} file {TAXONOMY[key]!r} does not exist"
+        for key in ("reference_fasta", "reference_taxonomy")
+        if TAXONOMY[key] and not Path(TAXONOMY[key]).is_file()
+    ]
 
 
 def _reference_key():
@@ -153,6 +161,11 @@ def _reference_key():
     if TAXONOMY["source"] == "silva":
         params.update(url=TAXONOMY["silva_url"], md5=TAXONOMY["silva_md5"])
         return cache_key([], params)[:16]
+    if missing_reference_files():
+        # Not there yet: the key comes from the paths; the run stops with a clear message only
+        # if a taxonomy output is requested (see the prepare_reference rule).
+        params.update(paths=[fasta, taxonomy])
+        return cache_key([], params)[:16]
     return cache_key([p for p in (fasta, taxonomy) if p], params)[:16]
 
 
@@ -160,7 +173,13 @@ REFERENCE_DIR = str(Path(workflow.basedir) / "resources" / "cache" / f"reference
 
 
 def reference_inputs():
-    """Input files of the reference preparation."""
+    """Input files of the reference preparation; a clear error if they are missing."""
+    problems = missing_reference_files()
+    if problems:
+        raise WorkflowError(
+            "; ".join(problems) + ". Point taxonomy: reference_fasta/reference_taxonomy at your "
+            "16S reference (or set taxonomy: source: silva)."
+        )
     fasta, taxonomy = _reference_files()
     return {"fasta": fasta, **({"taxonomy": taxonomy} if taxonomy else {})}
 

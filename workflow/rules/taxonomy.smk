@@ -22,7 +22,7 @@ rule fetch_silva:
 
 rule prepare_reference:
     input:
-        **reference_inputs(),
+        unpack(lambda wildcards: reference_inputs()),
     output:
         fasta=f"{REFERENCE_DIR}/reference.fasta",
         taxonomy=f"{REFERENCE_DIR}/taxonomy.tsv",

@@ -68,6 +68,8 @@ def draw_ordinations(
     stats = _tsv(summary, None)
     note = _permanova_note(permanova)
     coords = _tsv(pcoa).drop(columns="group")
+    if coords.shape[1] < 2:  # e.g. two samples: a single axis carries all the variance
+        coords["PC2"] = 0.0
     explained = stats[stats["method"] == "pcoa"].set_index("axis")["value"]
     labels = tuple(f"{axis} ({100 * explained.get(axis, float('nan')):.1f} %)"
                    for axis in coords.columns[:2])  # fmt: skip
@@ -75,7 +77,7 @@ def draw_ordinations(
     stress = stats[stats["method"] == "nmds"]["value"].iloc[0]
     configuration = _tsv(nmds).drop(columns="group")
     stress_note = f"stress = {stress:.3f}" if pd.notna(stress) else "NMDS not possible"
-    if configuration.empty:
+    if configuration.empty or configuration.isna().all().all():  # NMDS was not possible
         configuration = pd.DataFrame({"NMDS1": 0.0, "NMDS2": 0.0}, index=coords.index)
     ordination_plot(configuration, group, colors, order, ("NMDS1", "NMDS2"),
                     f"NMDS, {name}", out_nmds,
