@@ -23,8 +23,11 @@ def cohort_run(tmp_path_factory):
     cohort = simulate_cohort(root / "cohort", seed=11, samples_per_group=(3, 3, 3),
                              pairs_per_sample=2000)  # fmt: skip
     out = root / "results"
+    # reference-based chimera removal (--uchime_ref) after the de novo step, against the true
+    # species: exercises the option and must not remove real OTUs
     config = write_config(root / "config.yaml", samples=str(cohort / "samples.tsv"),
-                          outdir=str(out))  # fmt: skip
+                          outdir=str(out),
+                          chimera={"reference": str(cohort / "truth" / "species.fasta")})  # fmt: skip
     run_snakemake(config, *[str(out / target) for target in BACKBONE])
     return cohort, out
 
