@@ -25,9 +25,12 @@ def cohort_run(tmp_path_factory):
     out = root / "results"
     # reference-based chimera removal (--uchime_ref) after the de novo step, against the true
     # species: exercises the option and must not remove real OTUs
-    config = write_config(root / "config.yaml", samples=str(cohort / "samples.tsv"),
-                          outdir=str(out),
-                          chimera={"reference": str(cohort / "truth" / "species.fasta")})  # fmt: skip
+    config = write_config(
+        root / "config.yaml",
+        samples=str(cohort / "samples.tsv"),
+        outdir=str(out),
+        chimera={"reference": str(cohort / "truth" / "species.fasta")},
+    )
     run_snakemake(config, *[str(out / target) for target in BACKBONE])
     return cohort, out
 
