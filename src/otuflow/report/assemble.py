@@ -137,9 +137,9 @@ def workflow_sections(
         ),  # fmt: skip
         Section(
             "Beta diversity",
-            "Distances on the rarefied table; PCoA (scikit-bio) and non-metric MDS (scikit-learn "
-            "SMACOF, best of several random starts, Kruskal stress-1), 95 % confidence ellipses "
-            "per group; PERMANOVA with 999 permutations and PERMDISP (scikit-bio).",
+            "Distances on the rarefied table; PCoA (scikit-bio) and non-metric MDS (SMACOF as "
+            "in scikit-learn, best of several random starts, Kruskal stress-1), 95 % confidence "
+            "ellipses per group; PERMANOVA with 999 permutations and PERMDISP (scikit-bio).",
             figures=[
                 FigureRef(fig / f"{kind}_{m}.png", f"{kind.upper()} of {METRIC_TITLES.get(m, m)}.")
                 for m in metrics

@@ -85,12 +85,13 @@ def make_chimeras(
     genus = np.array(genus_of)
     count = int(rng.integers(CHIMERAS_PER_SAMPLE[0], CHIMERAS_PER_SAMPLE[1] + 1))
     shares = rng.dirichlet(np.full(count, 2.0)) * fraction
+    shares = _cap_shares(shares, fraction, _share_cap(pool, genus))
     used: set[tuple[int, int]] = set()
     out = []
     for k, share in enumerate(shares):
         eligible = pool >= PARENT_SKEW * share
-        if len(set(genus[eligible])) < 2:
-            raise RuntimeError(f"{sample}: too few abundant species to parent a chimera")
+        if len(set(genus[eligible])) < 2:  # only if the pool has fewer than two genera
+            raise RuntimeError(f"{sample}: chimeras need species of two genera in the sample")
         for _ in range(1000):
             a = int(rng.choice(len(pool), p=_normalise(pool * eligible)))
             others = eligible & (genus != genus[a])
@@ -112,6 +113,39 @@ def make_chimeras(
             )
         )
     return out
+
+
+def _share_cap(pool: np.ndarray, genus: np.ndarray) -> float:
+    """Largest chimera share that two genera can still parent (PARENT_SKEW times as abundant)."""
+    best_per_genus = sorted((pool[genus == g].max() for g in set(genus)), reverse=True)
+    if len(best_per_genus) < 2:
+        return 0.0
+    # A hair below the exact bound, so that PARENT_SKEW * share <= parent survives rounding.
+    return float(best_per_genus[1]) / PARENT_SKEW * (1 - 1e-9)
+
+
+def _cap_shares(shares: np.ndarray, fraction: float, cap: float) -> np.ndarray:
+    """Clip shares at ``cap`` and give the excess to the others; add chimeras if all are full.
+
+    In a sample dominated by one genus the drawn share of a chimera can exceed what the second
+    genus can parent; the chimeric fraction is kept and spread over more, smaller chimeras.
+    """
+    if cap <= 0 or shares.max() <= cap:
+        return shares
+    shares = shares.copy()
+    while True:
+        over = shares > cap
+        excess = float((shares[over] - cap).sum())
+        shares[over] = cap
+        free = shares < cap
+        if excess <= 1e-12 * fraction:  # rounding left over from the last redistribution
+            return shares
+        if not free.any():
+            extra = int(np.ceil(excess / cap - 1e-12))
+            tail = np.full(extra, cap)
+            tail[-1] = excess - cap * (extra - 1)
+            return np.concatenate([shares, tail])
+        shares[free] += excess * shares[free] / shares[free].sum()
 
 
 def _normalise(weights: np.ndarray) -> np.ndarray:

@@ -48,9 +48,10 @@ lists every file (`sha256sum -c truth/checksums.sha256` from the cohort folder).
 - Each sample holds {sp_lo}-{sp_hi} species (log-normal abundances; Bacteroides, Faecalibacterium
   and, in about a third of samples, Prevotella dominate). Only the genera below differ between
   groups by design; all others are drawn the same way in every group.
-- Chimeras: {ch_lo:.0%}-{ch_hi:.0%} of each pool, {n_lo}-{n_hi} per sample; two parents from
-  different genera, each >= {skew:g}x as abundant as the chimera; one breakpoint in the middle
-  third of parent A.
+- Chimeras: {ch_lo:.0%}-{ch_hi:.0%} of each pool, {n_lo}-{n_hi} per sample (more, smaller ones
+  where a single genus dominates so much that no second genus could parent a larger one); two
+  parents from different genera, each >= {skew:g}x as abundant as the chimera; one breakpoint in
+  the middle third of parent A.
 - Reads: R1 reads the forward strand from 341F, R2 the reverse strand from 805R. {spacer:.0%} of
   reads start with a 1-3 nt random spacer; {adapter:.0%} start inside the Illumina adapter, i.e.
   with the last {ad_lo}-{ad_hi} nt of `{ad1}` (R1) or
