@@ -87,3 +87,66 @@ def test_reads_shorter_than_the_overlap(tmp_path):
     r2 = _fastq(tmp_path / "2.fq", READS)
     with pytest.raises(FastqError, match="shorter than the 16 nt"):
         check_fastq_pair(r1, r2, "A", min_length=16)
+
+
+@pytest.fixture
+def tiny_chunks(monkeypatch):
+    """Chunks of 2 records read in 7-byte blocks: every boundary case of the chunked reader."""
+    import otuflow.fastq_check as module
+
+    monkeypatch.setattr(module, "RECORDS_PER_CHUNK", 2)
+    monkeypatch.setattr(module, "_BLOCK_BYTES", 7)
+
+
+MANY = [(f"r{i}", "ACGTTGCA"[: 3 + i % 6] * 2) for i in range(11)]
+
+
+def test_chunk_boundaries_do_not_change_the_summary(tmp_path, tiny_chunks):
+    r1 = _fastq(tmp_path / "1.fq.gz", MANY, gz=True, quality="#")
+    r2 = _fastq(tmp_path / "2.fq", [(f"{i}/2", s[:4]) for i, s in MANY], quality="F")
+    stats = check_fastq_pair(r1, r2, "A")
+    # Hand-computed: 11 pairs; R1 lengths 2 * (3 + i % 6), R2 min(4, that).
+    lengths = [2 * (3 + i % 6) for i in range(11)]
+    assert stats.pairs == 11
+    assert stats.mean_length_r1 == sum(lengths) / 11
+    assert stats.mean_length_r2 == 4.0
+    assert (stats.min_quality_char, stats.max_quality_char) == ("#", "F")
+
+
+def test_mismatch_in_a_later_chunk_names_the_right_read_and_line(tmp_path, tiny_chunks):
+    r1 = _fastq(tmp_path / "1.fq", MANY)
+    r2 = _fastq(tmp_path / "2.fq", [*MANY[:6], ("other", "ACGT"), *MANY[7:]])
+    with pytest.raises(FastqError, match=r"read 7 has ID 'r6' .*line 25\) but 'other'"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_unequal_counts_across_chunks(tmp_path, tiny_chunks):
+    r1 = _fastq(tmp_path / "1.fq", MANY)
+    r2 = _fastq(tmp_path / "2.fq", MANY[:7])
+    with pytest.raises(FastqError, match=r"2.fq ends after 7 reads"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_windows_line_endings_are_accepted(tmp_path, tiny_chunks):
+    r1 = tmp_path / "1.fq"
+    r1.write_bytes(b"@r1\r\nACGT\r\n+\r\nIIII\r\n@r2\r\nACG\r\n+\r\nIII\r\n")
+    r2 = _fastq(tmp_path / "2.fq", [("r1", "ACGT"), ("r2", "ACG")])
+    stats = check_fastq_pair(r1, r2, "A")
+    assert (stats.pairs, stats.mean_length_r1) == (2, 3.5)
+
+
+def test_binary_content(tmp_path):
+    r1 = tmp_path / "1.fq"
+    r1.write_bytes(b"@r1\nAC\xff\xfe\n+\nIIII\n")
+    r2 = _fastq(tmp_path / "2.fq", [("r1", "ACGT")])
+    with pytest.raises(FastqError, match="binary content"):
+        check_fastq_pair(r1, r2, "A")
+
+
+def test_bad_record_in_a_later_chunk_names_its_line(tmp_path, tiny_chunks):
+    r1 = _fastq(tmp_path / "1.fq", MANY)
+    lines = r1.read_text().splitlines(keepends=True)
+    lines[4 * 5 + 3] = "II\n"  # record 6 (line 21): fewer qualities than bases
+    r1.write_text("".join(lines))
+    with pytest.raises(FastqError, match=r"record at line 21 has 16 bases but 2 quality"):
+        check_fastq_pair(r1, _fastq(tmp_path / "2.fq", MANY), "A")

@@ -8,6 +8,8 @@ import zlib
 from dataclasses import asdict, dataclass
 from itertools import zip_longest
 
+import numpy as np
+
 PHRED33_MIN, PHRED33_MAX = 33, 33 + 45  # '!' .. 'N': above Q45 no Illumina instrument reports
 
 
@@ -30,54 +32,109 @@ class PairStats:
         return asdict(self)
 
 
-def _records(path: str | os.PathLike):
-    """Yield (line_number, header, sequence, quality) from a FASTQ file, checking its structure."""
+RECORDS_PER_CHUNK = 20_000
+_BLOCK_BYTES = 4 << 20
+
+
+@dataclass
+class _Chunk:
+    """Consecutive records of one file, line endings removed (bytes)."""
+
+    first_line: int
+    headers: list[bytes]
+    sequences: list[bytes]
+    qualities: list[bytes]
+
+    def line_of(self, i: int) -> int:
+        """Line number of the header of record ``i`` of the chunk."""
+        return self.first_line + 4 * i
+
+
+def _open_bytes(path: str | os.PathLike):
     with open(path, "rb") as raw:
         magic = raw.read(2)
-    handle = gzip.open(path, "rt") if magic == b"\x1f\x8b" else open(path)
-    line_no = 0
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def _lines(path: str | os.PathLike):
+    """Yield lists of complete lines (no line endings), block by block."""
+    tail = b""
+    with _open_bytes(path) as handle:
+        while True:
+            block = handle.read(_BLOCK_BYTES)
+            if not block:
+                break
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop()
+            yield lines
+    if tail:
+        yield [tail]
+
+
+def _chunks(path: str | os.PathLike):
+    """Yield :class:`_Chunk` of :data:`RECORDS_PER_CHUNK` records each (the last may be shorter).
+
+    Checks the structure of every record (header '@', separator '+', as many qualities as
+    bases), that the file is text and that the gzip stream is complete.
+    """
+    records = RECORDS_PER_CHUNK
+    pending: list[bytes] = []
+    line_no = 0  # lines handed out in chunks so far
     try:
-        with handle:
-            while True:
-                lines = []
-                for _ in range(4):
-                    line = handle.readline()
-                    if not line:
-                        break
-                    lines.append(line.rstrip("\r\n"))
-                if not lines:
-                    return
-                line_no += len(lines)
-                start = line_no - len(lines) + 1
-                if len(lines) < 4:
-                    raise FastqError(
-                        f"{path}: the last record (line {start}) is incomplete: the file is "
-                        "truncated. Copy or download it again."
-                    )
-                header, seq, plus, qual = lines
-                if not header.startswith("@") or not plus.startswith("+"):
-                    raise FastqError(
-                        f"{path}: line {start} does not start a FASTQ record ('@' header, "
-                        "sequence, '+', qualities); is this a FASTQ file?"
-                    )
-                if len(seq) != len(qual):
-                    raise FastqError(
-                        f"{path}: record at line {start} has {len(seq)} bases but {len(qual)} "
-                        "quality values; the file is damaged."
-                    )
-                yield start, header, seq, qual
+        for lines in _lines(path):
+            pending.extend(lines)
+            while len(pending) >= 4 * records:
+                yield _make_chunk(path, pending[: 4 * records], line_no + 1)
+                del pending[: 4 * records]
+                line_no += 4 * records
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FastqError(
-            f"{path}: the gzip stream is broken after line {line_no} ({error}); the file is "
-            "truncated or damaged. Copy or download it again."
+            f"{path}: the gzip stream is broken after line {line_no + len(pending)} ({error}); the "
+            "file is truncated or damaged. Copy or download it again."
         ) from None
+    complete = len(pending) // 4 * 4
+    last = _make_chunk(path, pending[:complete], line_no + 1) if complete else None
+    if len(pending) > complete:  # before handing out the last records, as a record reader would
+        raise FastqError(
+            f"{path}: the last record (line {line_no + complete + 1}) is incomplete: the file is "
+            "truncated. Copy or download it again."
+        )
+    if last is not None:
+        yield last
+
+
+def _make_chunk(path, lines: list[bytes], first_line: int) -> _Chunk:
+    if any(line.endswith(b"\r") for line in lines[:4]):  # Windows line endings
+        lines = [line.rstrip(b"\r") for line in lines]
+    headers, sequences, separators, qualities = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
+    chunk = _Chunk(first_line, headers, sequences, qualities)
+    if not (all(h.startswith(b"@") for h in headers)
+            and all(s.startswith(b"+") for s in separators)):  # fmt: skip
+        bad = next(i for i, (h, s) in enumerate(zip(headers, separators, strict=True))
+                   if not (h.startswith(b"@") and s.startswith(b"+")))  # fmt: skip
+        raise FastqError(
+            f"{path}: line {chunk.line_of(bad)} does not start a FASTQ record ('@' header, "
+            "sequence, '+', qualities); is this a FASTQ file?"
+        )
+    seq_lengths, qual_lengths = list(map(len, sequences)), list(map(len, qualities))
+    if seq_lengths != qual_lengths:
+        pairs = zip(seq_lengths, qual_lengths, strict=True)
+        bad = next(i for i, (a, b) in enumerate(pairs) if a != b)
+        raise FastqError(
+            f"{path}: record at line {chunk.line_of(bad)} has {seq_lengths[bad]} bases but "
+            f"{qual_lengths[bad]} quality values; the file is damaged."
+        )
+    try:
+        b"\n".join(lines).decode()
     except UnicodeDecodeError:
         raise FastqError(f"{path}: not a text FASTQ file (binary content).") from None
+    return chunk
 
 
-def _read_id(header: str) -> str:
-    name = header[1:].split(maxsplit=1)[0] if len(header) > 1 else ""
-    if name.endswith(("/1", "/2")):
+def _read_id(header: bytes) -> bytes:
+    fields = header[1:].split(maxsplit=1)
+    name = fields[0] if fields else b""
+    if name.endswith((b"/1", b"/2")):
         name = name[:-2]
     return name
 
@@ -109,26 +166,32 @@ def check_fastq_pair(
     """
     pairs, len1, len2 = 0, 0, 0
     qmin, qmax = 255, 0
-    for rec1, rec2 in zip_longest(_records(r1), _records(r2)):
-        if rec1 is None or rec2 is None:
-            shorter, longer = (r1, r2) if rec1 is None else (r2, r1)
+    for chunk1, chunk2 in zip_longest(_chunks(r1), _chunks(r2)):
+        n1 = len(chunk1.headers) if chunk1 else 0
+        n2 = len(chunk2.headers) if chunk2 else 0
+        if n1 != n2:
+            shorter, longer = (r1, r2) if n1 < n2 else (r2, r1)
             raise FastqError(
-                f"sample {sample}: {shorter} ends after {pairs} reads but {longer} has more; "
-                "R1 and R2 must hold the same reads in the same order."
+                f"sample {sample}: {shorter} ends after {pairs + min(n1, n2)} reads but {longer} "
+                "has more; R1 and R2 must hold the same reads in the same order."
             )
-        if _read_id(rec1[1]) != _read_id(rec2[1]):
+        ids1 = list(map(_read_id, chunk1.headers))
+        ids2 = list(map(_read_id, chunk2.headers))
+        if ids1 != ids2:
+            i = next(i for i, (a, b) in enumerate(zip(ids1, ids2, strict=True)) if a != b)
             raise FastqError(
-                f"sample {sample}: read {pairs + 1} has ID {_read_id(rec1[1])!r} in {r1} "
-                f"(line {rec1[0]}) but {_read_id(rec2[1])!r} in {r2} (line {rec2[0]}); the files "
-                "are not mates of each other, or one was re-sorted."
+                f"sample {sample}: read {pairs + i + 1} has ID {ids1[i].decode()!r} in {r1} "
+                f"(line {chunk1.line_of(i)}) but {ids2[i].decode()!r} in {r2} (line "
+                f"{chunk2.line_of(i)}); the files are not mates of each other, or one was "
+                "re-sorted."
             )
-        pairs += 1
-        len1 += len(rec1[2])
-        len2 += len(rec2[2])
-        for qual in (rec1[3], rec2[3]):
-            if qual:
-                codes = qual.encode()
-                qmin, qmax = min(qmin, min(codes)), max(qmax, max(codes))
+        pairs += n1
+        len1 += sum(map(len, chunk1.sequences))
+        len2 += sum(map(len, chunk2.sequences))
+        for chunk in (chunk1, chunk2):
+            codes = np.frombuffer(b"".join(chunk.qualities), dtype=np.uint8)
+            if codes.size:
+                qmin, qmax = min(qmin, int(codes.min())), max(qmax, int(codes.max()))
     if pairs == 0:
         raise FastqError(
             f"sample {sample}: {r1} holds no reads; remove the sample or fix the file."
