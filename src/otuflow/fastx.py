@@ -55,10 +55,27 @@ def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
         yield header, "".join(chunks)
 
 
+BLOCK_BYTES = 4 << 20
+
+
+def _blocks(path: str | os.PathLike) -> Iterator[bytes]:
+    """Decompressed content of a plain or gzip file in blocks of :data:`BLOCK_BYTES`."""
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    with gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            yield block
+
+
 def count_fasta(path: str | os.PathLike) -> int:
-    """Number of records in a FASTA file."""
-    with open_text(path) as handle:
-        return sum(1 for line in handle if line.startswith(">"))
+    """Number of records (lines starting with ``>``) in a FASTA file."""
+    count, last = 0, b"\n"
+    for block in _blocks(path):
+        # The previous block's last byte joins the search, so a record start split between
+        # blocks is counted once.
+        count += (last + block).count(b"\n>")
+        last = block[-1:]
+    return count
 
 
 def count_fastq(path: str | os.PathLike) -> int:
@@ -69,8 +86,11 @@ def count_fastq(path: str | os.PathLike) -> int:
     ValueError
         If the line count is not a multiple of four.
     """
-    with open_text(path) as handle:
-        lines = sum(1 for _ in handle)
+    lines, last = 0, b"\n"
+    for block in _blocks(path):
+        lines += block.count(b"\n")
+        last = block[-1:]
+    lines += last != b"\n"  # a last line without a line break
     if lines % 4:
         raise ValueError(f"{path}: {lines} lines is not a multiple of 4; the FASTQ is truncated.")
     return lines // 4
