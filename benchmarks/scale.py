@@ -1,6 +1,7 @@
 """Scaling benchmark: the workflow on simulated cohorts of growing size, same depth per sample.
 
-    python benchmarks/scale.py [--samples 10,50,200] [--pairs 1000] [--cores 2]
+    python benchmarks/scale.py [--samples 10,50,200] [--pairs 5000] [--cores 2]
+                               [--depths 20000,50000]
 
 For every cohort size it simulates a cohort (``otuflow simulate``, seed fixed), runs
 ``snakemake --cores C`` on it with the repository's config.yaml (rarefaction floor scaled to the
@@ -8,7 +9,9 @@ depth) and collects: wall time and CPU time of the run (all child processes), pe
 CPU time and peak memory from Snakemake's benchmark files, and per-job wall time of every job from
 Snakemake's log (rules without a ``benchmark:`` directive included). The reference is prepared and
 the classifier trained once before the timed runs (it is cached per reference, not per cohort) and
-reported separately. It writes benchmarks/RESULTS.md and benchmarks/scale.png/.svg.
+reported separately. ``--depths`` also runs the smallest cohort at other read depths, to show
+how the share of time outside the external tools falls as samples get deeper. It writes
+benchmarks/RESULTS.md and benchmarks/scale.png/.svg.
 """
 
 from __future__ import annotations
@@ -124,16 +127,22 @@ def read_benchmarks(jobs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rule", "file", "s", "cpu_time", "max_rss"])
 
 
+def run_key(samples: int, pairs: int) -> str:
+    """Name of a run's files in the work folder."""
+    return f"{samples}x{pairs}"
+
+
 def run_cohort(samples: int, pairs: int, cores: int, work: Path, seed: int) -> Run:
     """Simulate one cohort, run the workflow on it and collect the measurements."""
-    cohort, outdir = work / f"cohort_{samples}", work / f"results_{samples}"
+    key = run_key(samples, pairs)
+    cohort, outdir = work / f"cohort_{key}", work / f"results_{key}"
     for folder in (cohort, outdir):
         shutil.rmtree(folder, ignore_errors=True)
     sizes = ",".join(map(str, group_sizes(samples)))
     subprocess.run([sys.executable, "-m", "otuflow", "simulate", "--out", str(cohort), "--seed",
                     str(seed), "--samples-per-group", sizes, "--pairs-per-sample", str(pairs)],
                    check=True, capture_output=True)  # fmt: skip
-    config = write_config(cohort, outdir, pairs, work / f"config_{samples}.yaml")
+    config = write_config(cohort, outdir, pairs, work / f"config_{key}.yaml")
     # one-off: reference preparation and classifier training (cached under resources/cache/)
     warm = snakemake(config, cores, "--until", "train_classifier")
     load_before = os.getloadavg()[0]
@@ -145,7 +154,7 @@ def run_cohort(samples: int, pairs: int, cores: int, work: Path, seed: int) -> R
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     jobs = job_times(result.stdout + result.stderr)
     bench = read_benchmarks(jobs)
-    (work / f"snakemake_{samples}.log").write_text(result.stdout + result.stderr)
+    (work / f"snakemake_{key}.log").write_text(result.stdout + result.stderr)
     one_off = job_times(warm.stdout + warm.stderr)
     return Run(samples, pairs, wall, cpu, jobs, bench, (load_before, os.getloadavg()[0]),
                {"one_off": one_off})
@@ -163,7 +172,7 @@ def load_runs(work: Path) -> tuple[list[Run], str, str]:
     started, host = (work / "machine.txt").read_text().splitlines()[:2]
     runs = []
     for row in pd.read_csv(work / "runs.tsv", sep="\t").itertuples():
-        jobs = job_times((work / f"snakemake_{row.samples}.log").read_text())
+        jobs = job_times((work / f"snakemake_{run_key(row.samples, row.pairs)}.log").read_text())
         runs.append(Run(int(row.samples), int(row.pairs), float(row.wall_s), float(row.cpu_s),
                         jobs, read_benchmarks(jobs), (row.load_before, row.load_after),
                         {"one_off": pd.DataFrame(columns=["rule", "jobid", "wall_s"])}))
@@ -247,15 +256,44 @@ def plot(runs: list[Run], exponent: float, path_stem: Path) -> None:
     plt.close(fig)
 
 
-def report(runs: list[Run], cores: int, seed: int, started: str, host: str) -> str:
+def split_series(runs: list[Run]) -> tuple[list[Run], list[Run]]:
+    """Runs at the main depth (by cohort size) and the smallest cohort's runs by depth."""
+    main_pairs = max((r.pairs for r in runs), key=lambda p: sum(r.pairs == p for r in runs))
+    sizes = sorted((r for r in runs if r.pairs == main_pairs), key=lambda r: r.samples)
+    smallest = sizes[0].samples
+    depths = sorted((r for r in runs if r.samples == smallest), key=lambda r: r.pairs)
+    return sizes, depths if len(depths) > 1 else []
+
+
+def depth_lines(depths: list[Run], cores: int) -> list[str]:
+    """RESULTS.md section: the smallest cohort at several read depths."""
+    if not depths:
+        return []
+    lines = ["", f"## The {depths[0].samples}-sample cohort at several read depths", "",
+             "Fixed costs (Snakemake start-up, one Python process per cohort-level step and "
+             "figure) do not grow with depth, the tools' work does:", "",
+             "| read pairs per sample | wall s | CPU s | tools: wall s | outside tools: wall | "
+             "outside tools: CPU |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for run in depths:
+        share = tool_share(run, cores)
+        lines.append(f"| {run.pairs} | {run.wall_s:.0f} | {run.cpu_s:.0f} | "
+                     f"{share['tool_wall_s']:.0f} | {share['outside_wall']:.0%} | "
+                     f"{share['outside_cpu']:.0%} |")
+    return lines
+
+
+def report(all_runs: list[Run], cores: int, seed: int, started: str, host: str) -> str:
     """RESULTS.md text: the run table, per-rule table of the largest run, definitions."""
+    runs, depths = split_series(all_runs)
+    extra = [r.pairs for r in depths if r.pairs != runs[0].pairs]
     exponent = growth_exponent([r.samples for r in runs], [r.wall_s for r in runs])
     lines = [
         "# Scaling benchmark",
         "",
         f"Run {started} with `python benchmarks/scale.py --samples "
         f"{','.join(str(r.samples) for r in runs)} --pairs {runs[0].pairs} --cores {cores} "
-        f"--seed {seed}` on "
+        f"--seed {seed}"
+        + (f" --depths {','.join(map(str, extra))}" if extra else "") + "` on "
         f"{host}. The machine was shared with other work (1-min load average before/after "
         "each run is shown), so times carry some noise.",
         "",
@@ -296,6 +334,7 @@ def report(runs: list[Run], cores: int, seed: int, started: str, host: str) -> s
         lines.append("One-off reference preparation and classifier training before the timed "
                      "runs (cached, not part of the scaling): "
                      + ", ".join(f"{r.rule} {r.wall_s:.0f} s" for r in one_off.itertuples()) + ".")
+    lines += depth_lines(depths, cores)
     largest = runs[-1]
     lines += ["", f"## Per rule, {largest.samples} samples", "",
               "Jobs and summed wall time from Snakemake's log (1 s stamps, includes Snakemake's "
@@ -327,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the cohorts, write RESULTS.md and the plot."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", default="10,50,200", help="cohort sizes (default 10,50,200)")
-    parser.add_argument("--pairs", type=int, default=1000, help="read pairs per sample")
+    parser.add_argument("--pairs", type=int, default=5000, help="read pairs per sample")
+    parser.add_argument("--depths", default="",
+                        help="also run the smallest cohort at these read pairs per sample")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "out",
@@ -341,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         runs, started, host = load_runs(args.work)
         args.results.write_text(report(runs, args.cores, args.seed, started, host))
-        plot(runs, growth_exponent([r.samples for r in runs], [r.wall_s for r in runs]),
+        sizes, _ = split_series(runs)
+        plot(sizes, growth_exponent([r.samples for r in sizes], [r.wall_s for r in sizes]),
              args.plot)
         return 0
     sizes = sorted(int(n) for n in args.samples.split(","))
@@ -351,19 +393,22 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     host = machine()
     (args.work / "machine.txt").write_text(f"{started}\n{host}\n")
+    depths = sorted({int(p) for p in args.depths.split(",") if p} - {args.pairs})
+    plan = [(n, args.pairs) for n in sizes] + [(sizes[0], p) for p in depths]
     runs = []
-    for samples in sizes:
-        run = run_cohort(samples, args.pairs, args.cores, args.work, args.seed)
+    for samples, pairs in plan:
+        run = run_cohort(samples, pairs, args.cores, args.work, args.seed)
         runs.append(run)
-        print(f"{samples} samples: {run.wall_s:.0f} s wall, {run.cpu_s:.0f} s CPU, "
-              f"{len(run.jobs)} jobs", flush=True)  # fmt: skip
+        print(f"{samples} samples x {pairs} pairs: {run.wall_s:.0f} s wall, {run.cpu_s:.0f} s "
+              f"CPU, {len(run.jobs)} jobs", flush=True)  # fmt: skip
         # rewritten after every cohort, so a long run leaves results even when stopped
         args.results.write_text(report(runs, args.cores, args.seed, started, host))
-        per_rule(run).to_csv(args.work / f"per_rule_{samples}.tsv", sep="\t")
+        per_rule(run).to_csv(args.work / f"per_rule_{run_key(samples, pairs)}.tsv", sep="\t")
         save_totals(runs, args.work / "runs.tsv")
-    exponent = growth_exponent([r.samples for r in runs], [r.wall_s for r in runs])
-    if len(runs) >= 2:
-        plot(runs, exponent, args.plot)
+    sizes_runs, _ = split_series(runs)
+    exponent = growth_exponent([r.samples for r in sizes_runs], [r.wall_s for r in sizes_runs])
+    if len(sizes_runs) >= 2:
+        plot(sizes_runs, exponent, args.plot)
     print(f"growth exponent {exponent:.2f}; wrote {args.results}")
     return 0
 
