@@ -249,3 +249,28 @@ def test_python_env_provides_every_import_of_the_scripts_and_package():
     assert not unknown, f"add the conda package of {unknown} to IMPORT_PACKAGES and python.yaml"
     missing = {IMPORT_PACKAGES[name] for name in imports} - set(pins)
     assert not missing, f"envs/python.yaml lacks {missing}"
+
+
+def _locked() -> dict[str, str]:
+    """Package -> version from requirements.lock (names normalised as conda spells them)."""
+    locked = {}
+    for line in (REPO / "requirements.lock").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            locked[name.strip().lower().replace("_", "-")] = version.strip()
+    return locked
+
+
+@pytest.mark.parametrize("env", ["python.yaml", "cutadapt.yaml"])
+def test_conda_pins_match_the_tested_lock(env):
+    locked = _locked()
+    checked = 0
+    for package, pin in _env(ENVS / env).items():
+        if package == "python":
+            continue
+        assert package in locked, f"{env}: {package} is not in requirements.lock"
+        parts = pin.split(".")
+        assert locked[package].split(".")[: len(parts)] == parts, (
+            f"{env}: {package}={pin} but the tests run {locked[package]}; pin the tested version")
+        checked += 1
+    assert checked >= 1
