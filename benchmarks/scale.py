@@ -47,8 +47,7 @@ ONE_OFF_RULES = ("fetch_silva", "prepare_reference", "train_classifier")
 MEMORY_LIMIT_MB = 4096
 STAMP = r"^\[(?P<time>\w{3} \w{3} +\d+ [\d:]+ \d{4})\]\n"
 JOB_START = re.compile(
-    STAMP + r"(?:local)?rule (?P<rule>\w+):\n(?:.*\n)*?    jobid: (?P<jobid>\d+)\n"
-    r"(?:    benchmark: (?P<benchmark>.+)\n)?", re.M
+    STAMP + r"(?:local)?rule (?P<rule>\w+):\n(?P<block>(?:    .*\n)*)", re.M
 )
 JOB_END = re.compile(STAMP + r"Finished jobid: (?P<jobid>\d+) \(Rule: (?P<rule>\w+)\)", re.M)
 
@@ -103,16 +102,19 @@ def job_times(log: str) -> pd.DataFrame:
     def stamp(text: str) -> float:
         return dt.datetime.strptime(text, "%a %b %d %H:%M:%S %Y").timestamp()
 
-    starts = {int(m["jobid"]): (m["rule"], stamp(m["time"]), m["benchmark"])
-              for m in JOB_START.finditer(log)}  # fmt: skip
+    starts = {}
+    for m in JOB_START.finditer(log):
+        fields = dict(re.findall(r"^    (\w+): (.*)$", m["block"], re.M))
+        starts[int(fields["jobid"])] = (m["rule"], stamp(m["time"]), fields.get("benchmark"),
+                                        int(fields.get("threads", 1)))
     rows = []
     for m in JOB_END.finditer(log):
         jobid = int(m["jobid"])
         if jobid in starts:
-            rule, start, benchmark = starts[jobid]
+            rule, start, benchmark, threads = starts[jobid]
             rows.append({"rule": rule, "jobid": jobid, "wall_s": stamp(m["time"]) - start,
-                         "benchmark": benchmark})  # fmt: skip
-    return pd.DataFrame(rows, columns=["rule", "jobid", "wall_s", "benchmark"])
+                         "benchmark": benchmark, "threads": threads})  # fmt: skip
+    return pd.DataFrame(rows, columns=["rule", "jobid", "wall_s", "benchmark", "threads"])
 
 
 def read_benchmarks(jobs: pd.DataFrame) -> pd.DataFrame:
@@ -123,8 +125,9 @@ def read_benchmarks(jobs: pd.DataFrame) -> pd.DataFrame:
         if path.exists():
             row = pd.read_csv(path, sep="\t").iloc[-1]
             rows.append({"rule": job.rule, "file": str(path), "s": float(row["s"]),
-                         "cpu_time": float(row["cpu_time"]), "max_rss": float(row["max_rss"])})
-    return pd.DataFrame(rows, columns=["rule", "file", "s", "cpu_time", "max_rss"])
+                         "cpu_time": float(row["cpu_time"]), "max_rss": float(row["max_rss"]),
+                         "threads": int(job.threads)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["rule", "file", "s", "cpu_time", "max_rss", "threads"])
 
 
 def run_key(samples: int, pairs: int) -> str:
@@ -191,9 +194,11 @@ def tool_share(run: Run, cores: int) -> dict[str, float]:
     bench = run.benchmarks[~run.benchmarks["rule"].isin(ONE_OFF_RULES)]
     tools = bench[bench["rule"].isin(TOOL_RULES)]
     logged = run.jobs[run.jobs["rule"].isin(TOOL_RULES)]
+    # A job holds as many cores as it has threads (Snakemake caps threads at --cores).
+    occupied = (tools["s"] * tools["threads"].clip(upper=cores)).sum()
     return {
-        "tool_wall_s": float(tools["s"].sum()),
-        "outside_wall": 1 - tools["s"].sum() / (cores * run.wall_s),
+        "tool_wall_s": float(occupied),
+        "outside_wall": 1 - occupied / (cores * run.wall_s),
         "outside_cpu": 1 - tools["cpu_time"].sum() / run.cpu_s if run.cpu_s else math.nan,
         "outside_jobs": 1 - logged["wall_s"].sum() / max(run.jobs["wall_s"].sum(), 1e-9),
     }
@@ -272,7 +277,7 @@ def depth_lines(depths: list[Run], cores: int) -> list[str]:
     lines = ["", f"## The {depths[0].samples}-sample cohort at several read depths", "",
              "Fixed costs (Snakemake start-up, one Python process per cohort-level step and "
              "figure) do not grow with depth, the tools' work does:", "",
-             "| read pairs per sample | wall s | CPU s | tools: wall s | outside tools: wall | "
+             "| read pairs per sample | wall s | CPU s | tools: core s | outside tools: wall | "
              "outside tools: CPU |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for run in depths:
         share = tool_share(run, cores)
@@ -350,8 +355,9 @@ def report(all_runs: list[Run], cores: int, seed: int, started: str, host: str) 
     lines += ["", "## Definitions", "",
               "- *wall s*: the `snakemake --cores N` run, from start to exit; *CPU s*: user + "
               "system time of every process it started (getrusage of children).",
-              "- *outside tools: wall* = 1 - (sum of the benchmarked wall time of the jobs of "
-              "rules that run vsearch, cutadapt, mafft or FastTree) / (cores x run wall time): "
+              "- *outside tools: wall* = 1 - (sum over the jobs of rules that run vsearch, "
+              "cutadapt, mafft or FastTree of benchmarked wall time x the cores the job held, "
+              "i.e. its threads) / (cores x run wall time): "
               "the share of the machine's time during the run not spent inside the external "
               "tools, i.e. in Python analysis steps, Snakemake orchestration and per-job start-up, "
               "and cores left idle. Tool rules: " + ", ".join(sorted(TOOL_RULES)) + "."

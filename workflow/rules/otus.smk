@@ -127,9 +127,11 @@ rule name_otus:
         " --fasta_width 0 2> {log}"
 
 
+# Each sample's unique sequences are mapped with their abundances (--sizein): the same counts as
+# mapping every filtered read (identical reads get identical hits), several times faster.
 rule map_reads:
     input:
-        reads=rules.filter_reads.output,
+        reads=rules.dereplicate_sample.output,
         otus=rules.name_otus.output[0],
     output:
         f"{OUT}/work/mapped/{{sample}}.otutab.tsv",
@@ -150,7 +152,7 @@ rule map_reads:
     shell:
         "vsearch --usearch_global {input.reads} --db {input.otus} --id {params.identity}"
         " --strand plus --maxaccepts {params.maxaccepts} --maxrejects {params.maxrejects}"
-        " --otutabout {output} --threads {threads} 2> {log}"
+        " --sizein --otutabout {output} --threads {threads} 2> {log}"
 
 
 rule otu_table:
