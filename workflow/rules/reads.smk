@@ -8,6 +8,7 @@ rule check_reads:
         f"{OUT}/qc/reads/{{sample}}.json",
     params:
         min_length=config["merge"]["min_overlap"],
+        script=workflow.source_path("../../scripts/check_reads.py"),
     resources:
         mem_mb=500,
         runtime=30,
@@ -17,8 +18,9 @@ rule check_reads:
         f"{OUT}/benchmarks/check_reads/{{sample}}.tsv"
     conda:
         "../../envs/python.yaml"
-    script:
-        "../../scripts/check_reads.py"
+    shell:
+        "python {params.script} --r1 {input.r1:q} --r2 {input.r2:q} --sample {wildcards.sample}"
+        " --min-length {params.min_length} --out {output:q} > {log} 2>&1"
 
 
 rule trim_primers:
