@@ -1,7 +1,7 @@
 """Scaling benchmark: the workflow on simulated cohorts of growing size, same depth per sample.
 
-    python benchmarks/scale.py [--samples 10,50,200] [--pairs 5000] [--cores 2]
-                               [--depths 20000,50000]
+    python benchmarks/scale.py [--samples 10,50,200] [--pairs 20000] [--cores 2]
+                               [--depths 5000,50000]
 
 For every cohort size it simulates a cohort (``otuflow simulate``, seed fixed), runs
 ``snakemake --cores C`` on it with the repository's config.yaml (rarefaction floor scaled to the
@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: run the cohorts, write RESULTS.md and the plot."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", default="10,50,200", help="cohort sizes (default 10,50,200)")
-    parser.add_argument("--pairs", type=int, default=5000, help="read pairs per sample")
+    parser.add_argument("--pairs", type=int, default=20000,
+                        help="read pairs per sample (default 20000, a typical MiSeq V3-V4 depth)")
     parser.add_argument("--depths", default="",
                         help="also run the smallest cohort at these read pairs per sample")
     parser.add_argument("--cores", type=int, default=2)
