@@ -128,7 +128,7 @@ rule name_otus:
 
 
 # Each sample's unique sequences are mapped with their abundances (--sizein): the same counts as
-# mapping every filtered read (identical reads get identical hits), several times faster.
+# mapping every filtered read (identical reads get identical hits), faster the more reads repeat.
 rule map_reads:
     input:
         reads=rules.dereplicate_sample.output,

@@ -20,7 +20,7 @@
 * PERMANOVA: ``skbio.stats.distance.permanova`` (pseudo-F and p = (#{F* >= F} + 1)/(B + 1));
   R^2 = 1 - SS_W/SS_T computed here with the same sums of squares (ALGORITHMS.md).
 * PERMDISP: ``skbio.stats.distance.permdisp`` with ``test="median"`` (run by
-  :mod:`otuflow.stats.permdisp`, same F and p, ~20x faster; groups of >= 3 samples): F of the
+  :mod:`otuflow.stats.permdisp`, same F and p, 2-5x faster; groups of >= 3 samples): F of the
   distances of each sample to its group's spatial median in the PCoA space of the positive
   eigenvalue axes, p by permuting those distances. vegan ``betadisper`` also keeps the negative
   eigenvalue axes (subtracting their squared contributions), so for non-Euclidean distances such
