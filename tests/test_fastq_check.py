@@ -93,9 +93,10 @@ def test_reads_shorter_than_the_overlap(tmp_path):
 def tiny_chunks(monkeypatch):
     """Chunks of 2 records read in 7-byte blocks: every boundary case of the chunked reader."""
     import otuflow.fastq_check as module
+    import otuflow.fastx as fastx
 
     monkeypatch.setattr(module, "RECORDS_PER_CHUNK", 2)
-    monkeypatch.setattr(module, "_BLOCK_BYTES", 7)
+    monkeypatch.setattr(fastx, "BLOCK_BYTES", 7)
 
 
 MANY = [(f"r{i}", "ACGTTGCA"[: 3 + i % 6] * 2) for i in range(11)]

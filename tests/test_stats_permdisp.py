@@ -5,11 +5,10 @@ import warnings
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist, squareform
-from scipy.stats import f_oneway
 from skbio import DistanceMatrix
 from skbio.stats.distance import permdisp
 
-from otuflow.stats.permdisp import anova_f, permdisp_median
+from otuflow.stats.permdisp import permdisp_median
 
 
 def _skbio(dm, grouping, permutations, seed):
@@ -78,15 +77,6 @@ def test_no_permutations_gives_nan_p():
     dm, labels = _case("euclidean", (4, 4), 5)
     f, p = permdisp_median(dm, labels, 0, 1)
     assert np.isnan(p) and f == pytest.approx(_skbio(dm, labels, 0, 1)[0], rel=1e-10)
-
-
-def test_anova_f_matches_scipy():
-    rng = np.random.default_rng(0)
-    values = rng.normal(size=(5, 12))
-    codes = np.stack([rng.permutation(np.repeat([0, 1, 2], 4)) for _ in range(5)])
-    expected = [f_oneway(*(v[c == g] for g in range(3))).statistic
-                for v, c in zip(values, codes, strict=True)]
-    np.testing.assert_allclose(anova_f(values, codes, 3), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("labels,message", [

@@ -10,6 +10,8 @@ from itertools import zip_longest
 
 import numpy as np
 
+from otuflow.fastx import read_blocks
+
 PHRED33_MIN, PHRED33_MAX = 33, 33 + 45  # '!' .. 'N': above Q45 no Illumina instrument reports
 
 
@@ -33,7 +35,6 @@ class PairStats:
 
 
 RECORDS_PER_CHUNK = 20_000
-_BLOCK_BYTES = 4 << 20
 
 
 @dataclass
@@ -50,23 +51,13 @@ class _Chunk:
         return self.first_line + 4 * i
 
 
-def _open_bytes(path: str | os.PathLike):
-    with open(path, "rb") as raw:
-        magic = raw.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
-
-
 def _lines(path: str | os.PathLike):
     """Yield lists of complete lines (no line endings), block by block."""
     tail = b""
-    with _open_bytes(path) as handle:
-        while True:
-            block = handle.read(_BLOCK_BYTES)
-            if not block:
-                break
-            lines = (tail + block).split(b"\n")
-            tail = lines.pop()
-            yield lines
+    for block in read_blocks(path):
+        lines = (tail + block).split(b"\n")
+        tail = lines.pop()
+        yield lines
     if tail:
         yield [tail]
 

@@ -8,6 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def is_gzip(path: str | os.PathLike) -> bool:
+    """Whether a file is gzip-compressed, from its magic bytes (not its suffix)."""
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
 def open_text(path: str | os.PathLike):
     """Open a plain or gzip-compressed text file for reading.
 
@@ -21,11 +27,7 @@ def open_text(path: str | os.PathLike):
     io.TextIOBase
         A text handle.
     """
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt")
-    return open(path)
+    return gzip.open(path, "rt") if is_gzip(path) else open(path)
 
 
 def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
@@ -58,11 +60,9 @@ def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
 BLOCK_BYTES = 4 << 20
 
 
-def _blocks(path: str | os.PathLike) -> Iterator[bytes]:
+def read_blocks(path: str | os.PathLike) -> Iterator[bytes]:
     """Decompressed content of a plain or gzip file in blocks of :data:`BLOCK_BYTES`."""
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    with gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb") as handle:
+    with gzip.open(path, "rb") if is_gzip(path) else open(path, "rb") as handle:
         while block := handle.read(BLOCK_BYTES):
             yield block
 
@@ -70,7 +70,7 @@ def _blocks(path: str | os.PathLike) -> Iterator[bytes]:
 def count_fasta(path: str | os.PathLike) -> int:
     """Number of records (lines starting with ``>``) in a FASTA file."""
     count, last = 0, b"\n"
-    for block in _blocks(path):
+    for block in read_blocks(path):
         # The previous block's last byte joins the search, so a record start split between
         # blocks is counted once.
         count += (last + block).count(b"\n>")
@@ -87,7 +87,7 @@ def count_fastq(path: str | os.PathLike) -> int:
         If the line count is not a multiple of four.
     """
     lines, last = 0, b"\n"
-    for block in _blocks(path):
+    for block in read_blocks(path):
         lines += block.count(b"\n")
         last = block[-1:]
     lines += last != b"\n"  # a last line without a line break

@@ -8,7 +8,6 @@ working tree go to a separate ``run_info.json``.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -19,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from otuflow.atomic import atomic_path
+from otuflow.digest import file_digest
 
 PACKAGES = (
     "otuflow", "snakemake", "cutadapt", "numpy", "pandas", "scipy", "scikit-bio", "biom-format",
@@ -36,28 +36,6 @@ TOOLS: dict[str, tuple[list[str], str]] = {
 
 Only the version number is kept: ``vsearch --version`` also prints the RAM and core count.
 """
-
-
-def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    """Hex digest of a whole file.
-
-    Parameters
-    ----------
-    path : path-like
-        File to hash.
-    algorithm : str
-        A :mod:`hashlib` algorithm name (``"sha256"``, ``"md5"``).
-
-    Returns
-    -------
-    str
-        Lower-case hex digest.
-    """
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def describe_file(path: str | os.PathLike, algorithm: str = "sha256") -> dict:

@@ -8,18 +8,11 @@ import shutil
 import urllib.request
 from pathlib import Path
 
+from otuflow.digest import file_digest
+
 
 class ChecksumError(ValueError):
     """The downloaded file's MD5 differs from the expected one."""
-
-
-def md5sum(path: str | os.PathLike) -> str:
-    """Return the MD5 hex digest of a file."""
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fetch(url: str, md5: str, out: str | os.PathLike, *, timeout: float = 600) -> Path:
@@ -52,7 +45,7 @@ def fetch(url: str, md5: str, out: str | os.PathLike, *, timeout: float = 600) -
     expected = md5.strip().lower()
     if len(expected) != 32 or any(c not in "0123456789abcdef" for c in expected):
         raise ValueError(f"{md5!r} is not an MD5 hex digest (32 hex characters)")
-    if out.is_file() and md5sum(out) == expected:
+    if out.is_file() and file_digest(out, "md5") == expected:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")

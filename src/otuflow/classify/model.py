@@ -32,6 +32,7 @@ import numpy as np
 
 from otuflow.classify.kmers import N_WORDS, WORD_SIZE, encode, reverse_complement_words
 from otuflow.classify.kmers import words_from_codes as _words_from_codes
+from otuflow.digest import file_digest
 
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
 MODEL_FORMAT = 1
@@ -313,15 +314,6 @@ def load_model(path: str | os.PathLike) -> RDPModel:
         entry_count=arrays["entry_count"],
         params=meta["params"],
     )
-
-
-def file_digest(path: str | os.PathLike) -> str:
-    """Return the SHA-256 hex digest of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def cache_key(paths: Sequence[str | os.PathLike], params: dict) -> str:

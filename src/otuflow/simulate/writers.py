@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from otuflow.digest import file_digest
 from otuflow.simulate.chimeras import Chimera
 from otuflow.simulate.clinical import Clinical
 from otuflow.simulate.community import GROUPS, PLANTED_EFFECTS
@@ -179,11 +179,7 @@ def file_digests(root: Path) -> dict[str, str]:
         rel = path.relative_to(root).as_posix()
         if rel == CHECKSUM_FILE:
             continue
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-        out[rel] = digest.hexdigest()
+        out[rel] = file_digest(path)
     return out
 
 
