@@ -27,7 +27,7 @@ from otuflow.plots import (
     make_read_tracking_figure,
     make_stacked_bars_figure,
     ordination_plot,
-    rarefaction_curves,
+    plot_rarefaction_curves,
     read_tracking_plot,
     stacked_bars,
     taxa_palette,
@@ -143,7 +143,8 @@ def _tracking(groups):
 
 
 FIGURES = {
-    "rarefaction": lambda g, p: rarefaction_curves(_curves(g), g, COLORS, ORDER, p, depth=200),
+    "rarefaction": lambda g, p: plot_rarefaction_curves(_curves(g), g, COLORS, ORDER, p,
+                                                         depth=200),
     "alpha": lambda g, p: alpha_boxplots(_alpha(g), g, COLORS, ORDER, p, tests=_alpha_tests()),
     "ordination": lambda g, p: ordination_plot(_coords(g), g, COLORS, ORDER,
                                                ("PC1 (30.0 %)", "PC2 (10.0 %)"), "PCoA", p,

@@ -5,7 +5,7 @@ from otuflow.plots._style import PlotInputError, group_colors
 from otuflow.plots.alpha import alpha_boxplots, make_alpha_figure
 from otuflow.plots.features import feature_boxplots, make_feature_boxplots_figure
 from otuflow.plots.ordination import confidence_ellipse, make_ordination_figure, ordination_plot
-from otuflow.plots.rarefaction import make_rarefaction_figure, rarefaction_curves
+from otuflow.plots.rarefaction import make_rarefaction_figure, plot_rarefaction_curves
 from otuflow.plots.stamp import extended_error_bar, make_extended_error_bar_figure
 from otuflow.plots.taxa import make_stacked_bars_figure, stacked_bars, taxa_palette
 from otuflow.plots.tracking import make_read_tracking_figure, read_tracking_plot
@@ -25,7 +25,7 @@ __all__ = [
     "make_read_tracking_figure",
     "make_stacked_bars_figure",
     "ordination_plot",
-    "rarefaction_curves",
+    "plot_rarefaction_curves",
     "read_tracking_plot",
     "stacked_bars",
     "taxa_palette",

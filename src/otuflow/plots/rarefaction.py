@@ -60,7 +60,7 @@ def make_rarefaction_figure(
     title: str = "",
 ) -> Figure:
     """Build the rarefaction figure (one line per sample, coloured by group); see
-    :func:`rarefaction_curves`."""
+    :func:`plot_rarefaction_curves`."""
     means = mean_curves(curves, metric)
     samples = list(pd.unique(means["sample"]))
     labels, shown = ordered_groups(groups, samples, order, "rarefaction table")
@@ -98,7 +98,7 @@ def make_rarefaction_figure(
     return fig
 
 
-def rarefaction_curves(
+def plot_rarefaction_curves(
     curves: pd.DataFrame,
     groups: pd.Series,
     colors: Mapping[str, str] | None,

@@ -11,7 +11,7 @@ import pandas as pd
 from otuflow.plots.alpha import alpha_boxplots
 from otuflow.plots.features import feature_boxplots
 from otuflow.plots.ordination import ordination_plot
-from otuflow.plots.rarefaction import rarefaction_curves
+from otuflow.plots.rarefaction import plot_rarefaction_curves
 from otuflow.plots.stamp import extended_error_bar
 from otuflow.plots.taxa import stacked_bars
 from otuflow.plots.tracking import read_tracking_plot
@@ -43,8 +43,8 @@ def draw_alpha(
     alpha_table = _tsv(alpha)
     group = read_group_table(groups)
     depth = int(alpha_table["depth"].iloc[0]) if len(alpha_table) else None
-    rarefaction_curves(_tsv(curves, None), group, colors, order, out_curves, depth=depth,
-                       title="Rarefaction curves")  # fmt: skip
+    plot_rarefaction_curves(_tsv(curves, None), group, colors, order, out_curves, depth=depth,
+                            title="Rarefaction curves")  # fmt: skip
     alpha_boxplots(alpha_table, group.reindex(alpha_table.index), colors, order, out_boxes,
                    tests=_tsv(tests, None), seed=seed)  # fmt: skip
 
