@@ -30,7 +30,7 @@ import numpy as np
 from otuflow.classify import rdpjava
 from otuflow.classify.reference import load_prepared, write_reference
 from otuflow.classify.region import extract_regions
-from otuflow.classify.tables import read_taxonomy_table
+from otuflow.classify.taxonomy_tables import read_taxonomy_table
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"

@@ -7,7 +7,7 @@ from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats.alpha import alpha_diversity, compare_alpha, rarefaction_curves
 from otuflow.stats.comparisons import plan_comparisons
-from otuflow.tables import write_tsv
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):

@@ -5,7 +5,7 @@ import pandas as pd
 from otuflow.otutable import read_otu_tsv
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
-from otuflow.stats._tables import StatsInputError
+from otuflow.stats._inputs import StatsInputError
 from otuflow.stats.beta import (
     beta_diversity,
     nmds,
@@ -14,7 +14,7 @@ from otuflow.stats.beta import (
     write_distance_matrix,
 )
 from otuflow.stats.comparisons import plan_comparisons
-from otuflow.tables import write_tsv
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 metric = sm.wildcards.metric

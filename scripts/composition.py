@@ -5,7 +5,7 @@ import pandas as pd
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats.composition import group_means, relative_abundance, top_n_with_other
-from otuflow.tables import write_tsv
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):

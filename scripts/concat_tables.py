@@ -1,7 +1,7 @@
 """Snakemake entry point: stack per-metric tables into one."""
 
 from otuflow.snakemake_io import log_to
-from otuflow.tables import concat_tsv
+from otuflow.tsv import concat_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from otuflow.classify.tables import read_taxonomy_table, summarise_by_rank
+from otuflow.classify.taxonomy_tables import read_taxonomy_table, summarise_by_rank
 from otuflow.otutable import read_otu_tsv
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
@@ -10,7 +10,7 @@ from otuflow.stats.comparisons import plan_comparisons
 from otuflow.stats.composition import relative_abundance
 from otuflow.stats.metastats import metastats
 from otuflow.stats.welch import kruskal_by_feature, stamp_welch, wilcoxon_rank_sum
-from otuflow.tables import write_tsv
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):

@@ -5,7 +5,7 @@ import pandas as pd
 from otuflow.otutable import read_otu_tsv
 from otuflow.snakemake_io import log_to
 from otuflow.stats.alpha import choose_depth, rarefy
-from otuflow.tables import write_tsv
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):

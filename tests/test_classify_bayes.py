@@ -14,7 +14,7 @@ from otuflow.classify.javarandom import JavaRandomStream
 from otuflow.classify.kmers import reverse_complement
 from otuflow.classify.model import train
 from otuflow.classify.rdpjava import java_available
-from otuflow.classify.tables import build_taxonomy_table, taxonomy_string
+from otuflow.classify.taxonomy_tables import build_taxonomy_table, taxonomy_string
 
 BASES = np.array(list("ACGT"))
 

@@ -14,7 +14,7 @@ classify_sequences
 classify_fasta, train_from_files, cached_model_path, classify_sintax
     File-level entry points (:mod:`otuflow.classify.pipeline`).
 summarise_by_rank, build_taxonomy_table
-    Output tables (:mod:`otuflow.classify.tables`).
+    Output tables (:mod:`otuflow.classify.taxonomy_tables`).
 """
 
 from otuflow.classify.bayes import Classification, classify_sequences
@@ -35,7 +35,7 @@ from otuflow.classify.reference import (
     write_reference,
 )
 from otuflow.classify.region import extract_regions
-from otuflow.classify.tables import build_taxonomy_table, summarise_by_rank
+from otuflow.classify.taxonomy_tables import build_taxonomy_table, summarise_by_rank
 
 __all__ = [
     "RANKS", "Classification", "RDPModel", "ReferenceRecord", "build_taxonomy_table",

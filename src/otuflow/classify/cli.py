@@ -80,7 +80,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_classify(args: argparse.Namespace) -> int:
     from otuflow.classify.pipeline import classify_fasta, load_or_train
-    from otuflow.classify.tables import write_taxonomy_table
+    from otuflow.classify.taxonomy_tables import write_taxonomy_table
 
     if (args.model is None) == (args.reference is None):
         return _fail("classify", ValueError("give exactly one of --model or --reference"))
@@ -97,7 +97,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
 def _cmd_sintax(args: argparse.Namespace) -> int:
     from otuflow.classify.pipeline import classify_sintax, sintax_database
-    from otuflow.classify.tables import write_taxonomy_table
+    from otuflow.classify.taxonomy_tables import write_taxonomy_table
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -113,7 +113,7 @@ def _cmd_sintax(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
-    from otuflow.classify.tables import (
+    from otuflow.classify.taxonomy_tables import (
         read_otu_table,
         read_taxonomy_table,
         summarise_by_rank,

@@ -24,7 +24,7 @@ from otuflow.classify.reference import (
     read_fasta,
     write_sintax_reference,
 )
-from otuflow.classify.tables import build_taxonomy_table
+from otuflow.classify.taxonomy_tables import build_taxonomy_table
 
 _SIZE = re.compile(r";size=\d+;?$")
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from otuflow.classify.reference import RANKS
-from otuflow.classify.tables import build_taxonomy_table
+from otuflow.classify.taxonomy_tables import build_taxonomy_table
 
 _RANK_INDEX = {"d": 0, "k": 0, "p": 1, "c": 2, "o": 3, "f": 4, "g": 5, "s": 6}
 

@@ -23,7 +23,7 @@ from scipy import stats
 from skbio.diversity import alpha_diversity as _skbio_alpha
 from skbio.stats import subsample_counts
 
-from otuflow.stats._tables import StatsInputError, check_counts, check_groups
+from otuflow.stats._inputs import StatsInputError, check_counts, check_groups
 from otuflow.stats.comparisons import Comparison, plan_comparisons
 from otuflow.stats.qvalue import benjamini_hochberg, bonferroni
 

@@ -46,7 +46,7 @@ from skbio.stats.distance import permanova
 from skbio.stats.ordination import pcoa
 from threadpoolctl import threadpool_limits
 
-from otuflow.stats._tables import StatsInputError, check_counts, check_groups
+from otuflow.stats._inputs import StatsInputError, check_counts, check_groups
 from otuflow.stats.comparisons import Comparison, plan_comparisons
 from otuflow.stats.permdisp import permdisp_median
 from otuflow.stats.qvalue import benjamini_hochberg

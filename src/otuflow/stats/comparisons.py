@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from otuflow.stats._tables import StatsInputError, check_groups_series
+from otuflow.stats._inputs import StatsInputError, check_groups_series
 
 DEFAULT_POOLED: Mapping[str, Sequence[str]] = {"Opioid": ("Opioid-S", "Opioid-T")}
 DEFAULT_REFERENCE = "Control"

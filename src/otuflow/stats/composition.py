@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from otuflow.stats._tables import StatsInputError, check_counts, check_groups, proportions
+from otuflow.stats._inputs import StatsInputError, check_counts, check_groups, proportions
 
 OTHER = "Other"
 

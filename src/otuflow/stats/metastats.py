@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from otuflow.stats._tables import (
+from otuflow.stats._inputs import (
     StatsInputError,
     check_counts,
     check_groups_series,

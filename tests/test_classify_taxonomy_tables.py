@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from otuflow.classify.tables import (
+from otuflow.classify.taxonomy_tables import (
     TaxonomyTableError,
     build_taxonomy_table,
     read_taxonomy_table,

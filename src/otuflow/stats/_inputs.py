@@ -1,4 +1,8 @@
-"""Input checks shared by the statistics modules (count tables, group labels)."""
+"""Input checks and preparation shared by the statistics modules.
+
+Validates count tables and group labels, picks the columns of two groups and turns counts into
+per-sample proportions.
+"""
 
 from __future__ import annotations
 
