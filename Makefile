@@ -1,11 +1,12 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   simulate the demo cohort (once) and run the whole workflow on it
 #   make test   the whole test suite
+# Every command below calls the venv's programs by path: nothing needs the venv activated.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+BIN := $(VENV)/bin
 CORES ?= 2
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: all setup tools test-tools demo test lint dry-run clean
 
@@ -13,9 +14,9 @@ all: demo
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r requirements.lock
-	$(VENV)/bin/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed tools
@@ -27,20 +28,20 @@ test-tools:
 	tools/install_external_tools.sh --with-test-tools
 
 demo/samples.tsv: | $(VENV)/.installed
-	otuflow simulate --out demo --seed 42
+	$(BIN)/otuflow simulate --out demo --seed 42
 
 demo: setup demo/samples.tsv
-	snakemake --cores $(CORES) --configfile config.yaml
+	$(BIN)/snakemake --cores $(CORES)
 
 dry-run: setup demo/samples.tsv
-	snakemake -n --configfile config.yaml
+	$(BIN)/snakemake -n
 
 lint: $(VENV)/.installed
-	ruff check .
-	snakemake --lint --configfile config.yaml
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
 
 test: setup test-tools
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 clean:
 	rm -rf results .snakemake

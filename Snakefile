@@ -1,6 +1,8 @@
 """otuflow: paired-end 16S V3-V4 amplicon reads to OTUs and group statistics.
 
-Run `snakemake --cores N` (configuration in config.yaml; `--configfile` to use another).
+`snakemake --cores N` runs the repository's config.yaml (the demo). A config given with
+`--configfile` is the whole config: nothing of config.yaml is merged under it; keys it leaves out
+take the defaults of workflow/schemas/config.schema.yaml.
 """
 
 from snakemake.utils import min_version
@@ -8,7 +10,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: workflow.source_path("config.yaml")
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -20,9 +24,10 @@ include: "workflow/rules/taxonomy.smk"
 include: "workflow/rules/diversity.smk"
 include: "workflow/rules/differential.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
-        final_outputs(),
+        PLAN.final_outputs(),
     default_target: True

@@ -3,10 +3,10 @@
 import pandas as pd
 
 from otuflow.otutable import read_otu_tsv
+from otuflow.plan import restrict_comparisons
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats.alpha import alpha_diversity, compare_alpha, rarefaction_curves
-from otuflow.stats.comparisons import plan_comparisons
 from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
@@ -18,7 +18,8 @@ with log_to(sm.log[0]):
     write_tsv(alpha, sm.output.alpha, index=True)
 
     in_analysis = groups.reindex(rarefied.columns)
-    planned, skipped = plan_comparisons(in_analysis, sm.params.pooled, sm.params.reference)
+    planned, skipped = restrict_comparisons(sm.params.comparisons, rarefied.columns)
+    skipped = [*sm.params.skipped, *skipped]
     tests = []
     for metric in alpha.columns.drop(["group", "depth"], errors="ignore"):
         result = compare_alpha(

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from otuflow.otutable import read_otu_tsv
+from otuflow.plan import restrict_comparisons
 from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats._inputs import StatsInputError
@@ -13,7 +14,6 @@ from otuflow.stats.beta import (
     permanova_table,
     write_distance_matrix,
 )
-from otuflow.stats.comparisons import plan_comparisons
 from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
@@ -39,7 +39,7 @@ with log_to(sm.log[0]):
     summary = pd.DataFrame(summary, columns=["method", "statistic", "axis", "value", "note"])
     write_tsv(summary.assign(metric=metric), sm.output.summary)
 
-    planned, _ = plan_comparisons(groups, sm.params.pooled, sm.params.reference)
+    planned, _ = restrict_comparisons(sm.params.comparisons, rarefied.columns)
     result = permanova_table(dm, groups, sm.params.permutations, sm.params.seed, planned)
     result.insert(0, "metric", metric)
     write_tsv(result, sm.output.permanova)

@@ -1,15 +1,10 @@
-"""Snakemake entry point: the HTML report."""
-
-from pathlib import Path
+"""Snakemake entry point: the HTML report, from the report rule's declared inputs only."""
 
 from otuflow.report.assemble import write_workflow_report
-from otuflow.report.versions import read_versions
 from otuflow.snakemake_io import log_to
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):
-    path = write_workflow_report(
-        Path(sm.output[0]), Path(sm.params.outdir), sm.params.config,
-        read_versions(sm.input.versions), sm.params.slugs,
-    )  # fmt: skip
+    path = write_workflow_report(sm.output[0], dict(sm.input.items()), sm.params.plan,
+                                 sm.params.config)  # fmt: skip
     print(f"wrote {path}")

@@ -14,13 +14,15 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-# Programs installed in the venv (snakemake, cutadapt) are found like the Debian tools.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+# The venv's bin folder (snakemake, cutadapt), searched beside PATH without being put on it: the
+# workflow must find the venv's programs without an activated venv, as a user runs it.
+VENV_BIN = Path(sys.executable).parent
 
 
 def require_tools(*tools: str) -> None:
     """Skip the calling test, with the reason, when an external program is not installed."""
-    missing = [t for t in tools if shutil.which(t) is None]
+    search = os.pathsep.join([os.environ.get("PATH", ""), str(VENV_BIN)])
+    missing = [t for t in tools if shutil.which(t, path=search) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (run `make test`, which installs them)")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import biom
@@ -68,22 +67,18 @@ def _report(path, n_in, n_out):
     return path
 
 
+def _count(path, n):
+    path.write_text(f"{n}\n")
+    return path
+
+
 def test_read_tracking_counts_and_warnings(tmp_path):
     rep_a = _report(tmp_path / "a.json", 100, 90)
     rep_b = _report(tmp_path / "b.json", 100, 30)
-    merged_a = tmp_path / "a.fastq"
-    merged_a.write_text("@r\nACGT\n+\nIIII\n" * 80)
-    merged_b = tmp_path / "b.fastq.gz"
-    with gzip.open(merged_b, "wt") as handle:
-        handle.write("@r\nACGT\n+\nIIII\n" * 28)
-    filt_a = tmp_path / "a.fasta"
-    filt_a.write_text(">r\nACGT\n" * 70)
-    filt_b = tmp_path / "b.fasta"
-    filt_b.write_text(">r\nACGT\n" * 10)
+    merged = [_count(tmp_path / "a.merged", 80), _count(tmp_path / "b.merged", 28)]
+    filtered = [_count(tmp_path / "a.filtered", 70), _count(tmp_path / "b.filtered", 10)]
     table = pd.DataFrame({"A": [60, 5], "B": [4, 0]})
-    tracking = read_tracking_table(
-        ["A", "B"], [rep_a, rep_b], [merged_a, merged_b], [filt_a, filt_b], table, 0.5
-    )
+    tracking = read_tracking_table(["A", "B"], [rep_a, rep_b], merged, filtered, table, 0.5)
     assert list(tracking["input"]) == [100, 100]
     assert list(tracking["with_primers"]) == [90, 30]
     assert list(tracking["merged"]) == [80, 28]
@@ -97,14 +92,14 @@ def test_read_tracking_counts_and_warnings(tmp_path):
     )
 
 
-def test_truncated_fastq_is_reported(tmp_path):
+@pytest.mark.parametrize("text", ["", "12.5\n", "-3\n", "many\n"])
+def test_a_count_file_that_is_not_a_count_is_reported(tmp_path, text):
     rep = _report(tmp_path / "a.json", 10, 10)
-    bad = tmp_path / "a.fastq"
-    bad.write_text("@r\nACGT\n+\n")
-    fasta = tmp_path / "a.fasta"
-    fasta.write_text("")
-    with pytest.raises(ValueError, match="truncated"):
-        read_tracking_table(["A"], [rep], [bad], [fasta], pd.DataFrame({"A": [0]}), 0.5)
+    bad = tmp_path / "a.merged"
+    bad.write_text(text)
+    good = _count(tmp_path / "a.filtered", 1)
+    with pytest.raises(ValueError, match="a.merged: expected a read count"):
+        read_tracking_table(["A"], [rep], [bad], [good], pd.DataFrame({"A": [0]}), 0.5)
 
 
 def test_primer_check_stops_when_primers_are_missing(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,16 +14,14 @@ from datetime import datetime
 
 import pytest
 
-from conftest import REPO, require_tools, write_config
+from conftest import REPO, VENV_BIN, require_tools, write_config
 from otuflow import __version__
 from otuflow.provenance import (
     collect_provenance,
     describe_file,
     file_digest,
     git_state,
-    package_versions,
     run_info,
-    tool_version,
     write_json,
 )
 from otuflow.simulate import simulate_cohort
@@ -42,26 +41,6 @@ def test_digests_match_known_values(tmp_path):
     assert file_digest(big) == hashlib.sha256(data).hexdigest()
     assert describe_file(big, "md5") == {
         "path": str(big.resolve()), "bytes": len(data), "md5": hashlib.md5(data).hexdigest(),
-    }  # fmt: skip
-
-
-def test_tool_version_parses_stdout_or_stderr_and_tolerates_missing_tools(tmp_path):
-    tool = tmp_path / "fake-tool"
-    tool.write_text("#!/bin/sh\necho 'fake-tool v3.14.1_linux, 8GB RAM, 2 cores' >&2\n")
-    tool.chmod(0o755)
-    assert tool_version([str(tool)], r"fake-tool v(\d+\.\d+\.\d+)") == "3.14.1"
-    assert tool_version([str(tool)], r"other v(\d+)") is None
-    assert tool_version([str(tmp_path / "not-installed")], r"(.*)") is None
-
-
-def test_installed_tool_versions_are_the_tools_own():
-    require_tools("vsearch")
-    text = subprocess.run(["vsearch", "--version"], capture_output=True, text=True).stderr
-    assert tool_version(["vsearch", "--version"], r"vsearch v(\d+\.\d+\.\d+)") in text
-    versions = package_versions(["numpy", "otuflow", "no-such-distribution-xyz"])
-    assert versions == {
-        "numpy": importlib.metadata.version("numpy"), "otuflow": __version__,
-        "no-such-distribution-xyz": None,
     }  # fmt: skip
 
 
@@ -91,7 +70,9 @@ def test_collect_provenance_records_inputs_and_is_repeatable(tmp_path):
     ref = tmp_path / "ref.fasta"
     ref.write_text(">x\nACGT\n")
     config = {"samples": str(sheet), "seed": 7, "merge": {"min_overlap": 16}}
-    record = collect_provenance(config, sheet, reads, {"reference_fasta": str(ref)}, tmp_path)
+    software = {"vsearch": "2.22.1", "numpy": "2.4.0"}
+    record = collect_provenance(config, sheet, reads, {"reference_fasta": str(ref)}, tmp_path,
+                                software)  # fmt: skip
     assert record["seed"] == 7 and record["config"] == config
     assert record["sample_sheet"]["sha256"] == hashlib.sha256(sheet.read_bytes()).hexdigest()
     assert record["samples"]["A"]["group"] == "Control"
@@ -99,10 +80,11 @@ def test_collect_provenance_records_inputs_and_is_repeatable(tmp_path):
     assert record["samples"]["A"]["r2"]["sha256"] == r2
     assert record["references"]["reference_fasta"]["md5"] == hashlib.md5(b">x\nACGT\n").hexdigest()
     assert record["otuflow"] == {"version": __version__, "git_commit": None}
-    assert set(record["tools"]) == {"vsearch", "cutadapt", "mafft", "FastTree"}
+    assert record["software"] == software
     assert "written_at" not in json.dumps(record)
     write_json(record, tmp_path / "a.json")
-    again = collect_provenance(config, sheet, reads, {"reference_fasta": str(ref)}, tmp_path)
+    again = collect_provenance(config, sheet, reads, {"reference_fasta": str(ref)}, tmp_path,
+                               dict(software))  # fmt: skip
     write_json(again, tmp_path / "b.json")
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
     info = run_info(tmp_path)
@@ -125,6 +107,7 @@ def workflow_record(tmp_path_factory):
     workdir = root / "wd"
     workdir.mkdir()
     records = []
+    require_tools("vsearch", "cutadapt", "mafft", "FastTree")
     for extra in ([], ["--forcerun", "provenance"]):
         result = subprocess.run(
             [sys.executable, "-m", "snakemake", str(out / RECORD), *extra, "--snakefile",
@@ -158,11 +141,20 @@ def test_workflow_record_holds_config_checksums_and_versions(workflow_record):
                        ("reference_taxonomy", "taxonomy.tsv")):  # fmt: skip
         content = (cohort / "reference" / name).read_bytes()
         assert data["references"][role]["md5"] == hashlib.md5(content).hexdigest()
-    assert data["python_packages"]["snakemake"] == importlib.metadata.version("snakemake")
-    assert data["otuflow"]["version"] == __version__
-    for tool in ("vsearch", "cutadapt", "mafft", "FastTree"):
-        if shutil.which(tool):
-            assert data["tools"][tool], tool
+    software = data["software"]
+    assert software["snakemake"] == importlib.metadata.version("snakemake")
+    assert software["numpy"] == importlib.metadata.version("numpy")
+    assert data["otuflow"]["version"] == software["otuflow"] == __version__
+    # each tool's version as the tool itself prints it, in the environment the rules use
+    # (the run does not finish when a tool is missing, so none is ever "not found")
+    printed = {
+        "vsearch": ["vsearch", "--version"], "cutadapt": [str(VENV_BIN / "cutadapt"), "--version"],
+        "MAFFT": ["mafft", "--version"], "FastTree": ["FastTree", "-expert"],
+    }  # fmt: skip
+    for name, command in printed.items():
+        out = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        assert re.match(r"\d+(\.\d+)+", software[name]), (name, software[name])
+        assert software[name] in out.stdout + out.stderr, name
     if shutil.which("git"):
         head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
                               text=True).stdout.strip()  # fmt: skip

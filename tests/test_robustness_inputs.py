@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import REPO, require_tools, write_config
-from otuflow.checks import config_errors, failed_job_messages
+from otuflow.checks import config_errors
 from otuflow.iupac import PrimerError, validate_primer
 from otuflow.samplesheet import SAMPLE_ID_PATTERN, SampleSheetError, read_sample_sheet
 from otuflow.simulate import simulate_cohort
@@ -574,22 +574,3 @@ def test_comparisons_with_a_one_sample_group_are_skipped_with_the_reason(small_g
 
 
 # --- surfacing the reason a job failed -----------------------------------------------------------
-
-
-def test_failed_job_messages_pick_the_error_lines_of_failed_jobs(tmp_path):
-    job_a = tmp_path / "a.log"
-    job_a.write_text("This is cutadapt 5.2\nprogress...\nERROR: sample A: bad primers\n")
-    job_b = tmp_path / "b.log"
-    job_b.write_text("line 1\nline 2\nline 3\nline 4\nline 5\nline 6\nlast words\n")
-    main = tmp_path / "snakemake.log"
-    main.write_text(
-        f"Error in rule trim_primers:\n    log: {job_a} (check log file(s) for error details)\n"
-        f"Error in rule other:\n    log: {job_b}, {tmp_path / 'gone.log'} (check log file(s) for "
-        "error details)\n"
-    )
-    assert failed_job_messages([main], max_lines=2) == [
-        f"{job_a}: ERROR: sample A: bad primers",
-        f"{job_b}: line 6",
-        f"{job_b}: last words",
-    ]
-    assert failed_job_messages([tmp_path / "missing.log"]) == []

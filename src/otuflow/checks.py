@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from otuflow.cutadapt_report import cutadapt_pair_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class PrimerCheckError(RuntimeError):
@@ -49,6 +51,55 @@ def check_trimming(report: str, sample: str, min_fraction: float) -> float:
     return fraction
 
 
+def primer_trimming_table(
+    reports: Sequence[str | os.PathLike], samples: Sequence[str], min_fraction: float
+) -> pd.DataFrame:
+    """Pairs in and kept by primer trimming per sample; stop if any sample lacks its primers.
+
+    Parameters
+    ----------
+    reports : sequence of path-like
+        cutadapt JSON reports, in the order of ``samples``.
+    samples : sequence of str
+        Sample IDs.
+    min_fraction : float
+        Smallest acceptable fraction of pairs kept (0 disables the check).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``sample``, ``pairs_in``, ``pairs_with_primers``, ``fraction``.
+
+    Raises
+    ------
+    PrimerCheckError
+        Naming every sample below ``min_fraction`` (see :func:`check_trimming`).
+    """
+    import pandas as pd
+
+    rows, problems = [], []
+    for report, sample in zip(reports, samples, strict=True):
+        n_in, n_out = cutadapt_pair_counts(report)
+        rows.append({"sample": sample, "pairs_in": n_in, "pairs_with_primers": n_out,
+                     "fraction": round(n_out / n_in, 4) if n_in else 0.0})  # fmt: skip
+        try:
+            check_trimming(report, sample, min_fraction)
+        except PrimerCheckError as error:
+            problems.append(str(error))
+    if problems:
+        raise PrimerCheckError("\n".join(problems))
+    return pd.DataFrame(rows)
+
+
+#: What to put in a required key that a config leaves out.
+REQUIRED_KEY_HINTS = {
+    "samples": "the sample sheet (TSV with sample, r1, r2 and group or clinical columns)",
+    "outdir": "the folder every result is written below",
+    "taxonomy": "a section naming the 16S reference (reference_fasta, or source: silva)",
+    "taxonomy.reference_fasta": "your 16S reference FASTA (or set taxonomy: source: silva)",
+}
+
+
 def config_errors(config: Mapping, schema: Mapping) -> list[str]:
     """Every way ``config`` breaks the JSON schema, one line each, naming the dotted key.
 
@@ -79,51 +130,9 @@ def config_errors(config: Mapping, schema: Mapping) -> list[str]:
                     f"unknown key {prefix}{name} (known keys here: {', '.join(known) or 'none'})"
                 )
         elif error.validator == "required":
-            messages.append(f"missing key {prefix}{error.message.split(' is a required')[0]}")
+            name = error.message.split(" is a required")[0].strip("'")
+            hint = REQUIRED_KEY_HINTS.get(f"{prefix}{name}", "")
+            messages.append(f"missing key {prefix}{name}" + (f": {hint}" if hint else ""))
         else:
             messages.append(f"{key or 'the config'}: {error.message}")
-    return messages
-
-
-_LOG_HINT = re.compile(r"^\s*log: (.+?) \(check log file\(s\) for error details\)", re.MULTILINE)
-_ERROR_LINE = re.compile(r"^\s*(ERROR|Error|error|Fatal error|\S+: error:|\w+(Error|Exception)\b)")
-
-
-def failed_job_messages(main_logs: Iterable[str | os.PathLike], max_lines: int = 5) -> list[str]:
-    """The error lines of the jobs that failed in a Snakemake run, read from their log files.
-
-    Rules send their tools' output to log files, which Snakemake only names when a job fails;
-    this pulls the reason (lines starting ``ERROR``, ``Fatal error``, ``...Error``; else the last
-    lines) out of each failed job's log so it reaches the terminal.
-
-    Parameters
-    ----------
-    main_logs : iterable of path-like
-        Snakemake's own log file(s) of the run (the ``log`` argument of ``onerror``).
-    max_lines : int
-        Lines kept per job log.
-
-    Returns
-    -------
-    list of str
-        ``"<job log>: <line>"`` entries, in the order the jobs failed.
-    """
-    job_logs: list[str] = []
-    for main_log in main_logs:
-        try:
-            text = Path(main_log).read_text(errors="replace")
-        except OSError:
-            continue
-        for match in _LOG_HINT.finditer(text):
-            for path in match.group(1).split(", "):
-                if path not in job_logs:
-                    job_logs.append(path)
-    messages = []
-    for path in job_logs:
-        try:
-            lines = [ln for ln in Path(path).read_text(errors="replace").splitlines() if ln.strip()]
-        except OSError:
-            continue
-        picked = [ln for ln in lines if _ERROR_LINE.match(ln)] or lines[-max_lines:]
-        messages += [f"{path}: {ln.strip()}" for ln in picked[-max_lines:]]
     return messages

@@ -204,3 +204,40 @@ def check_fastq_pair(
             "overlap by to merge (config 'merge: min_overlap'); were the reads trimmed already?"
         )
     return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line of the workflow's per-sample read check (``python -m otuflow.fastq_check``).
+
+    Checks one FASTQ pair and writes what it holds as JSON; a problem ends the command with
+    status 1 and one ``ERROR:`` line naming the file and record. It is run as a module, not
+    through the ``otuflow`` command, so that the job imports nothing but this check.
+    """
+    import argparse
+    import json
+    import sys
+
+    from otuflow.atomic import atomic_path
+
+    parser = argparse.ArgumentParser(
+        prog="python -m otuflow.fastq_check", description="Check a sample's FASTQ pair."
+    )
+    parser.add_argument("--r1", required=True)
+    parser.add_argument("--r2", required=True)
+    parser.add_argument("--sample", required=True)
+    parser.add_argument("--min-length", type=int, default=1)
+    parser.add_argument("--out", required=True, help="JSON summary to write")
+    args = parser.parse_args(argv)
+    try:
+        stats = check_fastq_pair(args.r1, args.r2, args.sample, args.min_length)
+    except FastqError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    with atomic_path(args.out) as tmp:
+        tmp.write_text(json.dumps(stats.as_dict(), indent=2) + "\n")
+    print(stats)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

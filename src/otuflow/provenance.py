@@ -1,4 +1,4 @@
-"""Provenance of a run: resolved config, input checksums, reference MD5s, tool and package versions.
+"""Provenance of a run: resolved config, input checksums, reference MD5s, software versions.
 
 ``provenance.json`` holds only what is fixed by the inputs, the code and the installed software, so
 two runs on the same inputs write the same bytes; the moment of the run and the state of the
@@ -19,24 +19,6 @@ from pathlib import Path
 
 from otuflow.atomic import atomic_path
 from otuflow.digest import file_digest
-
-PACKAGES = (
-    "otuflow", "snakemake", "cutadapt", "numpy", "pandas", "scipy", "scikit-bio", "biom-format",
-    "biopython", "matplotlib", "pyyaml",
-)  # fmt: skip
-"""Python distributions whose versions are recorded."""
-
-TOOLS: dict[str, tuple[list[str], str]] = {
-    "vsearch": (["vsearch", "--version"], r"vsearch v(\d+\.\d+\.\d+)"),
-    "cutadapt": (["cutadapt", "--version"], r"^(\d+\.\d+\S*)"),
-    "mafft": (["mafft", "--version"], r"v(\d+\.\d+\S*)"),
-    "FastTree": (["FastTree", "-expert"], r"FastTree (?:Version )?(\d+\.\d+\.\d+)"),
-}
-"""External programs: the command that prints the version and a regex capturing it.
-
-Only the version number is kept: ``vsearch --version`` also prints the RAM and core count.
-"""
-
 
 def describe_file(path: str | os.PathLike, algorithm: str = "sha256") -> dict:
     """Absolute path, size and digest of a file.
@@ -59,49 +41,6 @@ def describe_file(path: str | os.PathLike, algorithm: str = "sha256") -> dict:
         "bytes": path.stat().st_size,
         algorithm: file_digest(path, algorithm),
     }
-
-
-def tool_version(command: list[str], pattern: str, timeout: float = 60) -> str | None:
-    """Version of an external program, or None when it is not installed or prints no version.
-
-    Parameters
-    ----------
-    command : list of str
-        Command that prints the version (stdout or stderr).
-    pattern : str
-        Regular expression whose first group is the version.
-    timeout : float
-        Seconds before giving up.
-
-    Returns
-    -------
-    str or None
-        The captured version.
-    """
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    match = re.search(pattern, result.stdout + "\n" + result.stderr, re.MULTILINE)
-    return match.group(1) if match else None
-
-
-def tool_versions(tools: Mapping[str, tuple[list[str], str]] = TOOLS) -> dict[str, str | None]:
-    """Versions of the external programs in ``tools`` (None for those not found)."""
-    return {name: tool_version(command, pattern) for name, (command, pattern) in tools.items()}
-
-
-def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str | None]:
-    """Installed versions of Python distributions (None for those not installed)."""
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def git_state(directory: str | os.PathLike) -> tuple[str | None, bool | None]:
@@ -140,6 +79,7 @@ def collect_provenance(
     reads: Mapping[str, Mapping[str, str]],
     references: Mapping[str, str],
     code_dir: str | os.PathLike,
+    software: Mapping[str, str],
 ) -> dict:
     """Everything needed to tell whether two runs used the same inputs, settings and software.
 
@@ -156,13 +96,16 @@ def collect_provenance(
         the checksum SILVA publishes.
     code_dir : path-like
         The workflow's folder, for the git commit.
+    software : mapping
+        Name -> version of every tool and package the rules ran
+        (:func:`otuflow.software.read_versions`).
 
     Returns
     -------
     dict
         JSON-serialisable record: ``otuflow`` (version, git commit), ``seed``, ``config``,
         ``sample_sheet`` and ``samples`` (SHA-256 of every file), ``references`` (MD5),
-        ``tools`` and ``python_packages`` versions, ``python`` and ``platform``.
+        ``software`` versions and ``platform``.
     """
     from otuflow import __version__
 
@@ -181,9 +124,7 @@ def collect_provenance(
         "sample_sheet": describe_file(sample_sheet),
         "samples": samples,
         "references": {role: describe_file(path, "md5") for role, path in references.items()},
-        "tools": tool_versions(),
-        "python_packages": package_versions(),
-        "python": platform.python_version(),
+        "software": dict(software),
         "platform": f"{platform.system()} {platform.machine()}",
     }
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from otuflow.cutadapt_report import cutadapt_pair_counts
-from otuflow.fastx import count_fasta, count_fastq
 
 STEPS = ("input", "with_primers", "merged", "filtered", "mapped")
 _STEP_LABELS = {
@@ -46,11 +46,25 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
     return "; ".join(warnings)
 
 
+def read_count(path: str | os.PathLike) -> int:
+    """The read count a step wrote beside its reads (one number on one line).
+
+    Raises
+    ------
+    ValueError
+        If the file does not hold one whole, non-negative number.
+    """
+    text = Path(path).read_text().strip()
+    if not text.isdigit():
+        raise ValueError(f"{path}: expected a read count (one whole number), found {text[:40]!r}")
+    return int(text)
+
+
 def read_tracking_table(
     samples: Sequence[str],
     cutadapt_reports: Sequence[str | os.PathLike],
-    merged_fastq: Sequence[str | os.PathLike],
-    filtered_fasta: Sequence[str | os.PathLike],
+    merged_counts: Sequence[str | os.PathLike],
+    filtered_counts: Sequence[str | os.PathLike],
     otu_table: pd.DataFrame,
     max_step_loss: float = 0.5,
 ) -> pd.DataFrame:
@@ -60,8 +74,10 @@ def read_tracking_table(
     ----------
     samples : sequence of str
         Sample IDs, in output order.
-    cutadapt_reports, merged_fastq, filtered_fasta : sequence of path-like
-        Per-sample files, in the order of ``samples``.
+    cutadapt_reports : sequence of path-like
+        Per-sample cutadapt JSON reports, in the order of ``samples``.
+    merged_counts, filtered_counts : sequence of path-like
+        Per-sample read counts after merging and after filtering (see :func:`read_count`).
     otu_table : pandas.DataFrame
         OTU × sample counts (mapped reads).
     max_step_loss : float
@@ -80,8 +96,8 @@ def read_tracking_table(
                 "sample": sample,
                 "input": n_in,
                 "with_primers": n_primers,
-                "merged": count_fastq(merged_fastq[i]),
-                "filtered": count_fasta(filtered_fasta[i]),
+                "merged": read_count(merged_counts[i]),
+                "filtered": read_count(filtered_counts[i]),
                 "mapped": int(otu_table[sample].sum()) if sample in otu_table else 0,
             }
         )

@@ -1,21 +1,35 @@
-"""Configuration, sample sheet and path helpers shared by every rule."""
+"""Configuration, sample sheet and run plan shared by every rule."""
 
+import os
+import sys
 from pathlib import Path
 
+import yaml
+from snakemake.logging import logger
 from snakemake.utils import validate
 
-# The Snakefile imports the otuflow package from this checkout; scripts find it through the
-# scripts/otuflow link, so they work in any environment (venv, conda, container).
-import sys  # noqa: E402
+# Programs installed beside the Python that runs Snakemake (cutadapt, and python itself with the
+# otuflow package) are found without activating its venv; with --sdm conda each rule's own
+# environment comes first on PATH.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
 
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-
-import yaml  # noqa: E402
-from snakemake.logging import logger  # noqa: E402
-
-from otuflow.checks import config_errors, failed_job_messages  # noqa: E402
-from otuflow.iupac import PrimerError, reverse_complement, validate_primer  # noqa: E402
-from otuflow.samplesheet import GroupRule, SampleSheetError, read_sample_sheet  # noqa: E402
+try:
+    from otuflow.checks import config_errors
+    from otuflow.iupac import PrimerError, validate_primer
+    from otuflow.plan import RunPlan
+    from otuflow.rule_args import (
+        cutadapt_adapter_args,
+        prepare_reference_args,
+        reference_cache_key,
+        reference_settings,
+    )
+    from otuflow.samplesheet import GroupRule, SampleSheetError, read_sample_sheet
+except ModuleNotFoundError as error:
+    raise WorkflowError(
+        f"The otuflow package is not installed in the Python that runs Snakemake "
+        f"({sys.executable}): {error}. Run `make setup` in the otuflow folder and use its "
+        "`.venv/bin/snakemake`, or `pip install -e <otuflow folder>` into this environment."
+    ) from None
 
 
 def _check_config():
@@ -33,17 +47,14 @@ def _check_config():
     if problems:
         raise WorkflowError(
             "Config problem(s):\n  " + "\n  ".join(problems) + "\nFix these keys in the config "
-            "file(s) given with --configfile; config.yaml documents every key and "
-            "workflow/schemas/config.schema.yaml lists the allowed values."
+            "file given with --configfile (it is the whole config: keys it leaves out take the "
+            "defaults of workflow/schemas/config.schema.yaml, never the demo's values); "
+            "config.yaml documents every key."
         )
     validate(config, schema)  # fills in the defaults
 
 
 _check_config()
-
-OUT = config["outdir"].rstrip("/")
-FORWARD_PRIMER = validate_primer(config["primers"]["forward"], "primers.forward")
-REVERSE_PRIMER = validate_primer(config["primers"]["reverse"], "primers.reverse")
 
 try:
     SAMPLE_SHEET = read_sample_sheet(
@@ -54,38 +65,23 @@ try:
 except SampleSheetError as error:
     raise WorkflowError(f"Sample sheet problem: {error}") from None
 
-SAMPLES = list(SAMPLE_SHEET.index)
+try:
+    PLAN = RunPlan.from_config(config, SAMPLE_SHEET["group"])
+except ValueError as error:
+    raise WorkflowError(f"Config problem: {error}") from None
+
+OUT = PLAN.outdir
+SAMPLES = list(PLAN.samples)
+for _skipped in PLAN.skipped:
+    logger.warning(
+        f"otuflow: differential abundance {_skipped.name_a} vs {_skipped.name_b} is skipped: "
+        f"{_skipped.reason} (listed in {PLAN.path('differential_summary')})."
+    )
 
 
 wildcard_constraints:
     sample="|".join(SAMPLES),
-
-
-def final_outputs():
-    """Every file `snakemake` builds by default."""
-    return [
-        f"{OUT}/groups.tsv",
-        f"{OUT}/qc/read_tracking.tsv",
-        f"{OUT}/otu/otus.fasta",
-        f"{OUT}/otu/otu_table.tsv",
-        f"{OUT}/otu/otu_table.biom",
-        f"{OUT}/phylogeny/otus.tree",
-        f"{OUT}/taxonomy/otu_taxonomy.tsv",
-        f"{OUT}/taxonomy/genus_table.tsv",
-        f"{OUT}/taxonomy/phylum_table.tsv",
-        f"{OUT}/alpha/alpha_diversity.tsv",
-        f"{OUT}/alpha/alpha_tests.tsv",
-        f"{OUT}/beta/permanova.tsv",
-        *expand(
-            f"{OUT}/beta/{{kind}}_{{metric}}.tsv",
-            kind=["ordination_pcoa", "ordination_nmds"],
-            metric=config["diversity"]["beta_metrics"],
-        ),
-        f"{OUT}/composition/genus_top.tsv",
-        *differential_outputs().values(),
-        f"{OUT}/report.html",
-        f"{OUT}/provenance/provenance.json",
-    ]
+    metric="|".join(PLAN.beta_metrics),
 
 
 def sample_reads(wildcards):
@@ -94,47 +90,20 @@ def sample_reads(wildcards):
     return {"r1": row["r1"], "r2": row["r2"]}
 
 
-def cutadapt_adapter_args():
-    """cutadapt adapter options for the configured primers and adapters."""
-    primers = config["primers"]
-    if primers["trim"]:
-        # Linked adapters: the 5' primer is required and removes anything before it (spacers,
-        # adapter tails); the reverse-complemented opposite primer is trimmed on read-through.
-        r1 = (
-            f"{FORWARD_PRIMER};required;min_overlap={len(FORWARD_PRIMER)}"
-            f"...{reverse_complement(REVERSE_PRIMER)};optional"
-        )
-        r2 = (
-            f"{REVERSE_PRIMER};required;min_overlap={len(REVERSE_PRIMER)}"
-            f"...{reverse_complement(FORWARD_PRIMER)};optional"
-        )
-        args = f"-g '{r1}' -G '{r2}'"
-        if primers["require_both"]:
-            args += " --discard-untrimmed --pair-filter=any"
-        return args
-    # Reads start after the primers: only trim the adapters read through at the 3' end.
-    return (
-        f"-a '{reverse_complement(primers['adapter_r2'])}' "
-        f"-A '{reverse_complement(primers['adapter_r1'])}'"
-    )
-
-
-# --- taxonomy reference: prepared once per reference and primer set, cached under resources/ ---
+# --- taxonomy reference: prepared once per reference and settings, cached under resources/ ---
 TAXONOMY = config["taxonomy"]
 SILVA_DIR = str(Path(workflow.basedir) / "resources" / "silva")
 
 
-def _reference_files():
-    """Reference FASTA and taxonomy TSV ("" when not used) as configured."""
+def reference_files():
+    """Reference FASTA and taxonomy TSV ("" when the headers carry the lineage)."""
     if TAXONOMY["source"] == "silva":
         return f"{SILVA_DIR}/{Path(TAXONOMY['silva_url']).name}", ""
-    if not TAXONOMY["reference_fasta"]:
-        raise WorkflowError("Set taxonomy: reference_fasta in the config (or source: silva).")
     return TAXONOMY["reference_fasta"], TAXONOMY["reference_taxonomy"]
 
 
 def missing_reference_files():
-    """Configured reference files that do not exist (reported when taxonomy is needed)."""
+    """Configured local reference files that do not exist."""
     if TAXONOMY["source"] == "silva":
         return []
     return [
@@ -144,35 +113,20 @@ def missing_reference_files():
     ]
 
 
-def _reference_key():
-    """Cache key: the reference files' contents (or the SILVA URL + MD5) and the preparation
-    parameters, so a reference is prepared and a model trained once per input set."""
-    from otuflow.classify.model import cache_key
-
-    fasta, taxonomy = _reference_files()
-    params = {
-        k: TAXONOMY[k]
-        for k in ("reference_format", "domains", "max_ambiguous", "extract_region")
-    }
-    if TAXONOMY["extract_region"]:
-        params.update(
-            primers=[FORWARD_PRIMER, REVERSE_PRIMER], mismatch=TAXONOMY["region_max_mismatch"]
+REFERENCE_DIR = str(
+    Path(workflow.basedir)
+    / "resources"
+    / "cache"
+    / "reference-{}".format(
+        reference_cache_key(
+            [f for f in reference_files() if f and TAXONOMY["source"] == "local"],
+            reference_settings(TAXONOMY, config["primers"]),
         )
-    if TAXONOMY["source"] == "silva":
-        params.update(url=TAXONOMY["silva_url"], md5=TAXONOMY["silva_md5"])
-        return cache_key([], params)[:16]
-    if missing_reference_files():
-        # Not there yet: the key comes from the paths; the run stops with a clear message only
-        # if a taxonomy output is requested (see the prepare_reference rule).
-        params.update(paths=[fasta, taxonomy])
-        return cache_key([], params)[:16]
-    return cache_key([p for p in (fasta, taxonomy) if p], params)[:16]
+    )
+)
 
 
-REFERENCE_DIR = str(Path(workflow.basedir) / "resources" / "cache" / f"reference-{_reference_key()}")
-
-
-def reference_inputs():
+def reference_inputs(wildcards):
     """Input files of the reference preparation; a clear error if they are missing."""
     problems = missing_reference_files()
     if problems:
@@ -180,109 +134,10 @@ def reference_inputs():
             "; ".join(problems) + ". Point taxonomy: reference_fasta/reference_taxonomy at your "
             "16S reference (or set taxonomy: source: silva)."
         )
-    fasta, taxonomy = _reference_files()
+    fasta, taxonomy = reference_files()
     return {"fasta": fasta, **({"taxonomy": taxonomy} if taxonomy else {})}
 
 
-def prepare_reference_args(wildcards, input, output):
-    """`otuflow prepare-reference` arguments."""
-    args = [
-        "prepare-reference", "--fasta", input.fasta, "--format", TAXONOMY["reference_format"],
-        "--domains", ",".join(TAXONOMY["domains"]),
-        "--max-ambiguous", str(TAXONOMY["max_ambiguous"]),
-        "--out-fasta", output.fasta, "--out-taxonomy", output.taxonomy,
-        "--out-sintax", output.sintax,
-    ]  # fmt: skip
-    if "taxonomy" in input.keys():
-        args += ["--taxonomy", input.taxonomy]
-    if TAXONOMY["extract_region"]:
-        args += [
-            "--primers", f"{FORWARD_PRIMER},{REVERSE_PRIMER}",
-            "--max-mismatch", str(TAXONOMY["region_max_mismatch"]),
-        ]  # fmt: skip
-    return args
-
-
-def classify_args(wildcards, input, output, threads):
-    """`otuflow classify` (or `otuflow sintax`) arguments for the configured method."""
-    common = [
-        "--query", input.otus, "--out", output[0], "--confidence", str(TAXONOMY["confidence"]),
-        "--seed", str(config["seed"]), "--threads", str(threads),
-    ]  # fmt: skip
-    if TAXONOMY["method"] == "sintax":
-        return ["sintax", "--db", input.sintax, *common]
-    return ["classify", "--model", input.model, "--bootstraps", str(TAXONOMY["bootstraps"]), *common]
-
-
-# --- comparisons between groups, fixed by the sample sheet ---
-from otuflow.stats.comparisons import plan_comparisons  # noqa: E402
-
-COMPARISONS, SKIPPED_COMPARISONS = plan_comparisons(
-    SAMPLE_SHEET["group"], config["differential"]["pooled"], config["differential"]["reference"]
-)
-for _skipped in SKIPPED_COMPARISONS:
-    logger.warning(
-        f"otuflow: differential abundance {_skipped.name_a} vs {_skipped.name_b} is skipped: "
-        f"{_skipped.reason} (listed in {OUT}/differential/summary.tsv)."
-    )
-
-
-def comparison_slug(comparison):
-    """File-name part of a comparison: ``<groupA>_vs_<groupB>``."""
-    return f"{comparison.name_a}_vs_{comparison.name_b}"
-
-
-def differential_outputs():
-    """Every file the differential-abundance job writes."""
-    folder = f"{OUT}/differential"
-    rank = config["differential"]["rank"]
-    files = {
-        "kruskal": f"{folder}/kruskal_wallis.tsv",
-        "summary": f"{folder}/summary.tsv",
-        "counts": f"{folder}/{rank}_counts.tsv",
-        "relative": f"{folder}/{rank}_relative_abundance.tsv",
-    }
-    for comparison in COMPARISONS:
-        slug = comparison_slug(comparison)
-        for test in ("metastats", "stamp", "wilcoxon"):
-            files[f"{test}_{slug}"] = f"{folder}/{test}_{slug}.tsv"
-    return files
-
-
-def differential_figure_inputs(wildcards):
-    """Tables behind the differential-abundance figures."""
-    tables = differential_outputs()
-    files = {"rel": rules.differential_abundance.output.relative}
-    for comparison in COMPARISONS:
-        slug = comparison_slug(comparison)
-        files[f"stamp_{slug}"] = tables[f"stamp_{slug}"]
-        files[f"metastats_{slug}"] = tables[f"metastats_{slug}"]
-    return files
-
-
-def differential_figure_outputs():
-    """STAMP plot per comparison and the box plots of the significant taxa."""
-    files = {"boxes": multiext(f"{OUT}/figures/significant_taxa", ".png", ".svg")}
-    for comparison in COMPARISONS:
-        slug = comparison_slug(comparison)
-        files[f"stamp_{slug}"] = multiext(f"{OUT}/figures/stamp_{slug}", ".png", ".svg")
-    return files
-
-
-def figure_files():
-    """Every figure's PNG and SVG."""
-    metrics = config["diversity"]["beta_metrics"]
-    stems = ["read_tracking", "rarefaction_curves", "alpha_diversity"]
-    stems += [f"{kind}_{m}" for m in metrics for kind in ("pcoa", "nmds")]
-    stems += [f"{rank}_bars_{by}" for rank in ("genus", "phylum") for by in ("samples", "groups")]
-    stems += ["significant_taxa"] + [f"stamp_{comparison_slug(c)}" for c in COMPARISONS]
-    return [f"{OUT}/figures/{stem}{ext}" for stem in stems for ext in (".png", ".svg")]
-
-
-onerror:
-    # Rules write their tools' messages to log files; repeat why each failed job stopped.
-    _messages = failed_job_messages(log if isinstance(log, list) else [log])
-    if _messages:
-        print("\notuflow: the failed job(s) stopped because:", file=sys.stderr)
-        for _message in _messages:
-            print(f"  {_message}", file=sys.stderr)
+def conda_env(name):
+    """Path of the conda environment file of one tool, for `conda:` directives."""
+    return f"../../envs/{name}.yaml"

@@ -7,12 +7,12 @@ rule composition:
         phylum=rules.taxa_tables.output.phylum,
         groups=rules.write_groups.output[0],
     output:
-        genus=f"{OUT}/composition/genus_relative_abundance.tsv",
-        phylum=f"{OUT}/composition/phylum_relative_abundance.tsv",
-        genus_top=f"{OUT}/composition/genus_top.tsv",
-        phylum_top=f"{OUT}/composition/phylum_top.tsv",
-        genus_groups=f"{OUT}/composition/genus_group_means.tsv",
-        phylum_groups=f"{OUT}/composition/phylum_group_means.tsv",
+        genus=PLAN.path("relative_abundance", rank="genus"),
+        phylum=PLAN.path("relative_abundance", rank="phylum"),
+        genus_top=PLAN.path("top_taxa", rank="genus"),
+        phylum_top=PLAN.path("top_taxa", rank="phylum"),
+        genus_groups=PLAN.path("group_means", rank="genus"),
+        phylum_groups=PLAN.path("group_means", rank="phylum"),
     params:
         top_genera=config["composition"]["top_genera"],
         top_phyla=config["composition"]["top_phyla"],
@@ -24,7 +24,7 @@ rule composition:
     benchmark:
         f"{OUT}/benchmarks/composition.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/composition.py"
 
@@ -35,13 +35,14 @@ rule differential_abundance:
         taxonomy=rules.classify_otus.output[0],
         groups=rules.write_groups.output[0],
     output:
-        **differential_outputs(),
+        **PLAN.differential_tables(),
     params:
-        rank=config["differential"]["rank"],
+        rank=PLAN.rank,
         permutations=config["differential"]["permutations"],
         confidence=config["differential"]["confidence"],
-        reference=config["differential"]["reference"],
-        pooled=config["differential"]["pooled"],
+        q_threshold=config["differential"]["q_threshold"],
+        comparisons=PLAN.comparisons,
+        skipped=PLAN.skipped,
         seed=config["seed"],
     resources:
         mem_mb=4000,
@@ -51,6 +52,6 @@ rule differential_abundance:
     benchmark:
         f"{OUT}/benchmarks/differential_abundance.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/differential_abundance.py"

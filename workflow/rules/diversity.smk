@@ -5,8 +5,8 @@ rule rarefy:
     input:
         table=rules.otu_table.output.tsv,
     output:
-        table=f"{OUT}/alpha/rarefied_otu_table.tsv",
-        dropped=f"{OUT}/alpha/rarefaction_dropped.tsv",
+        table=PLAN.path("rarefied"),
+        dropped=PLAN.path("rarefaction_dropped"),
     params:
         depth=config["diversity"]["rarefaction_depth"],
         floor=config["diversity"]["rarefaction_floor"],
@@ -19,7 +19,7 @@ rule rarefy:
     benchmark:
         f"{OUT}/benchmarks/rarefy.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/rarefy.py"
 
@@ -30,17 +30,17 @@ rule alpha_diversity:
         rarefied=rules.rarefy.output.table,
         groups=rules.write_groups.output[0],
     output:
-        alpha=f"{OUT}/alpha/alpha_diversity.tsv",
-        tests=f"{OUT}/alpha/alpha_tests.tsv",
-        curves=f"{OUT}/alpha/rarefaction_curves.tsv",
+        alpha=PLAN.path("alpha"),
+        tests=PLAN.path("alpha_tests"),
+        curves=PLAN.path("rarefaction_curves"),
     params:
         base=config["diversity"]["shannon_base"],
         permutations=config["diversity"]["permutations"],
         steps=config["diversity"]["rarefaction_curve_steps"],
         iterations=config["diversity"]["rarefaction_curve_iterations"],
         seed=config["seed"],
-        reference=config["differential"]["reference"],
-        pooled=config["differential"]["pooled"],
+        comparisons=PLAN.comparisons,
+        skipped=PLAN.skipped,
     resources:
         mem_mb=2000,
         runtime=30,
@@ -49,7 +49,7 @@ rule alpha_diversity:
     benchmark:
         f"{OUT}/benchmarks/alpha_diversity.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/alpha_diversity.py"
 
@@ -60,19 +60,16 @@ rule beta_diversity:
         tree=rules.root_tree.output[0],
         groups=rules.write_groups.output[0],
     output:
-        matrix=f"{OUT}/beta/{{metric}}.tsv",
-        pcoa=f"{OUT}/beta/ordination_pcoa_{{metric}}.tsv",
-        nmds=f"{OUT}/beta/ordination_nmds_{{metric}}.tsv",
-        summary=f"{OUT}/beta/ordination_summary_{{metric}}.tsv",
-        permanova=f"{OUT}/beta/permanova_{{metric}}.tsv",
+        matrix=PLAN.path("distance_matrix"),
+        pcoa=PLAN.path("pcoa"),
+        nmds=PLAN.path("nmds"),
+        summary=PLAN.path("ordination_summary"),
+        permanova=PLAN.path("permanova_metric"),
     params:
         permutations=config["diversity"]["permutations"],
         nmds_starts=config["diversity"]["nmds_starts"],
         seed=config["seed"],
-        reference=config["differential"]["reference"],
-        pooled=config["differential"]["pooled"],
-    wildcard_constraints:
-        metric="|".join(config["diversity"]["beta_metrics"]),
+        comparisons=PLAN.comparisons,
     resources:
         mem_mb=4000,
         runtime=60,
@@ -81,16 +78,16 @@ rule beta_diversity:
     benchmark:
         f"{OUT}/benchmarks/beta_diversity/{{metric}}.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/beta_diversity.py"
 
 
 rule permanova_summary:
     input:
-        expand(rules.beta_diversity.output.permanova, metric=config["diversity"]["beta_metrics"]),
+        expand(rules.beta_diversity.output.permanova, metric=PLAN.beta_metrics),
     output:
-        f"{OUT}/beta/permanova.tsv",
+        PLAN.path("permanova"),
     resources:
         mem_mb=500,
         runtime=5,
@@ -99,6 +96,6 @@ rule permanova_summary:
     benchmark:
         f"{OUT}/benchmarks/permanova_summary.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/concat_tables.py"

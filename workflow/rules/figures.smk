@@ -1,6 +1,9 @@
-"""Figures (PNG + SVG, group colours from the config) and the HTML report."""
+"""Figures (PNG + SVG, group colours from the config); one script per figure rule."""
 
-FIG = f"{OUT}/figures"
+
+def figure_files(stem):
+    """PNG and SVG of the plan's figure ``stem`` (may hold wildcards)."""
+    return [PLAN.path("figure", stem=stem, ext=ext) for ext in (".png", ".svg")]
 
 
 rule figure_read_tracking:
@@ -8,7 +11,7 @@ rule figure_read_tracking:
         tracking=rules.read_tracking.output[0],
         groups=rules.write_groups.output[0],
     output:
-        multiext(f"{FIG}/read_tracking", ".png", ".svg"),
+        figure_files("read_tracking"),
     params:
         colors=config["groups"]["colors"],
         order=config["groups"]["order"],
@@ -20,9 +23,9 @@ rule figure_read_tracking:
     benchmark:
         f"{OUT}/benchmarks/figures/read_tracking.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
-        "../../scripts/draw_figures.py"
+        "../../scripts/figure_read_tracking.py"
 
 
 rule figure_alpha:
@@ -32,8 +35,8 @@ rule figure_alpha:
         curves=rules.alpha_diversity.output.curves,
         groups=rules.write_groups.output[0],
     output:
-        curves=multiext(f"{FIG}/rarefaction_curves", ".png", ".svg"),
-        boxes=multiext(f"{FIG}/alpha_diversity", ".png", ".svg"),
+        curves=figure_files("rarefaction_curves"),
+        boxes=figure_files("alpha_diversity"),
     params:
         colors=config["groups"]["colors"],
         order=config["groups"]["order"],
@@ -46,9 +49,9 @@ rule figure_alpha:
     benchmark:
         f"{OUT}/benchmarks/figures/alpha.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
-        "../../scripts/draw_figures.py"
+        "../../scripts/figure_alpha.py"
 
 
 rule figure_ordination:
@@ -59,13 +62,11 @@ rule figure_ordination:
         permanova=rules.beta_diversity.output.permanova,
         groups=rules.write_groups.output[0],
     output:
-        pcoa=multiext(f"{FIG}/pcoa_{{metric}}", ".png", ".svg"),
-        nmds=multiext(f"{FIG}/nmds_{{metric}}", ".png", ".svg"),
+        pcoa=figure_files("pcoa_{metric}"),
+        nmds=figure_files("nmds_{metric}"),
     params:
         colors=config["groups"]["colors"],
         order=config["groups"]["order"],
-    wildcard_constraints:
-        metric="|".join(config["diversity"]["beta_metrics"]),
     resources:
         mem_mb=2000,
         runtime=10,
@@ -74,18 +75,18 @@ rule figure_ordination:
     benchmark:
         f"{OUT}/benchmarks/figures/ordination_{{metric}}.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
-        "../../scripts/draw_figures.py"
+        "../../scripts/figure_ordination.py"
 
 
 rule figure_composition:
     input:
-        top=lambda wildcards: rules.composition.output[f"{wildcards.rank}_top"],
+        top=PLAN.path("top_taxa"),
         groups=rules.write_groups.output[0],
     output:
-        samples=multiext(f"{FIG}/{{rank}}_bars_samples", ".png", ".svg"),
-        groups=multiext(f"{FIG}/{{rank}}_bars_groups", ".png", ".svg"),
+        samples=figure_files("{rank}_bars_samples"),
+        groups=figure_files("{rank}_bars_groups"),
     params:
         colors=config["groups"]["colors"],
         order=config["groups"]["order"],
@@ -99,23 +100,33 @@ rule figure_composition:
     benchmark:
         f"{OUT}/benchmarks/figures/composition_{{rank}}.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
-        "../../scripts/draw_figures.py"
+        "../../scripts/figure_composition.py"
 
 
 rule figure_differential:
     input:
-        unpack(differential_figure_inputs),
+        **{
+            f"stamp_{c.slug}": PLAN.path("differential_test", test="stamp", comparison=c.slug)
+            for c in PLAN.comparisons
+        },
+        metastats=[
+            PLAN.path("differential_test", test="metastats", comparison=c.slug)
+            for c in PLAN.comparisons
+        ],
+        relative=PLAN.path("differential_relative", rank=PLAN.rank),
         groups=rules.write_groups.output[0],
     output:
-        **differential_figure_outputs(),
+        **{f"stamp_{c.slug}": figure_files(f"stamp_{c.slug}") for c in PLAN.comparisons},
+        boxes=figure_files("significant_taxa"),
     params:
         colors=config["groups"]["colors"],
         order=config["groups"]["order"],
-        rank=config["differential"]["rank"],
+        rank=PLAN.rank,
         q_threshold=config["differential"]["q_threshold"],
-        slugs=[comparison_slug(c) for c in COMPARISONS],
+        confidence=config["differential"]["confidence"],
+        comparisons=PLAN.comparisons,
     resources:
         mem_mb=2000,
         runtime=10,
@@ -124,56 +135,6 @@ rule figure_differential:
     benchmark:
         f"{OUT}/benchmarks/figures/differential.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
-        "../../scripts/draw_figures.py"
-
-
-rule tool_versions:
-    output:
-        f"{OUT}/report/tool_versions.tsv",
-    resources:
-        mem_mb=500,
-        runtime=5,
-    log:
-        f"{OUT}/logs/tool_versions.log",
-    benchmark:
-        f"{OUT}/benchmarks/tool_versions.tsv"
-    conda:
-        "../../envs/python.yaml"
-    script:
-        "../../scripts/tool_versions.py"
-
-
-rule report:
-    input:
-        figure_files(),
-        rules.tool_versions.output,
-        tables=[
-            f"{OUT}/groups.tsv",
-            rules.read_tracking.output[0],
-            rules.alpha_diversity.output.tests,
-            rules.rarefy.output.dropped,
-            rules.permanova_summary.output[0],
-            rules.composition.output.genus_groups,
-            rules.taxa_tables.output.genus,
-            *differential_outputs().values(),
-        ],
-        versions=rules.tool_versions.output[0],
-    output:
-        f"{OUT}/report.html",
-    params:
-        config=config,
-        slugs=[comparison_slug(c) for c in COMPARISONS],
-        outdir=lambda wildcards, output: Path(output[0]).parent,
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    log:
-        f"{OUT}/logs/report.log",
-    benchmark:
-        f"{OUT}/benchmarks/report.tsv"
-    conda:
-        "../../envs/python.yaml"
-    script:
-        "../../scripts/report.py"
+        "../../scripts/figure_differential.py"

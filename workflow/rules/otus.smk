@@ -3,7 +3,7 @@
 
 rule dereplicate_sample:
     input:
-        rules.filter_reads.output,
+        rules.filter_reads.output.reads,
     output:
         f"{OUT}/work/derep/{{sample}}.fasta",
     threads: 1
@@ -15,15 +15,16 @@ rule dereplicate_sample:
     benchmark:
         f"{OUT}/benchmarks/dereplicate_sample/{{sample}}.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --derep_fulllength {input} --strand plus --sizeout"
-        " --relabel {wildcards.sample}.u --output {output} --fasta_width 0 2> {log}"
+        "vsearch --derep_fulllength {input:q} --strand plus --sizeout"
+        " --relabel {wildcards.sample:q}.u --output {output:q} --fasta_width 0 2> {log:q}"
 
 
 rule dereplicate_pooled:
     input:
-        expand(rules.dereplicate_sample.output, sample=SAMPLES),
+        samples=expand(rules.dereplicate_sample.output, sample=SAMPLES),
+        primers_checked=rules.check_primers.output,
     output:
         pooled=temp(f"{OUT}/work/otus/pooled.fasta"),
         uniques=f"{OUT}/work/otus/uniques.fasta",
@@ -38,11 +39,12 @@ rule dereplicate_pooled:
     benchmark:
         f"{OUT}/benchmarks/dereplicate_pooled.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "cat {input} > {output.pooled} && vsearch --derep_fulllength {output.pooled}"
+        "cat {input.samples:q} > {output.pooled:q}"
+        " && vsearch --derep_fulllength {output.pooled:q}"
         " --strand plus --sizein --sizeout --minuniquesize {params.min_size}"
-        " --output {output.uniques} --fasta_width 0 2> {log}"
+        " --output {output.uniques:q} --fasta_width 0 2> {log:q}"
 
 
 rule cluster_otus:
@@ -61,58 +63,82 @@ rule cluster_otus:
     benchmark:
         f"{OUT}/benchmarks/cluster_otus.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --cluster_size {input} --id {params.identity} --strand plus --sizein --sizeout"
-        " --centroids {output} --fasta_width 0 --threads {threads} 2> {log}"
+        "vsearch --cluster_size {input:q} --id {params.identity} --strand plus --sizein"
+        " --sizeout --centroids {output:q} --fasta_width 0 --threads {threads} 2> {log:q}"
 
 
-rule remove_chimeras:
+# De novo chimera removal (UCHIME), then optionally against a reference of chimera-free
+# sequences; each is its own rule, and a step that is switched off passes its input on.
+rule remove_chimeras_denovo:
     input:
         rules.cluster_otus.output,
     output:
-        nonchimeras=f"{OUT}/work/otus/nonchimeras.fasta",
-        chimeras=f"{OUT}/otu/chimeras.fasta",
-    params:
-        denovo=config["chimera"]["denovo"],
-        reference=config["chimera"]["reference"],
+        nonchimeras=f"{OUT}/work/otus/nonchimeras_denovo.fasta",
+        chimeras=f"{OUT}/work/otus/chimeras_denovo.fasta",
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
     log:
-        f"{OUT}/logs/remove_chimeras.log",
+        f"{OUT}/logs/remove_chimeras_denovo.log",
     benchmark:
-        f"{OUT}/benchmarks/remove_chimeras.tsv"
+        f"{OUT}/benchmarks/remove_chimeras_denovo.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        """
-        (
-        if [ "{params.denovo}" = "True" ]; then
-            vsearch --uchime_denovo {input} --sizein --sizeout --fasta_width 0 \
-                --nonchimeras {output.nonchimeras}.denovo --chimeras {output.chimeras}
-        else
-            cp {input} {output.nonchimeras}.denovo && : > {output.chimeras}
-        fi
-        if [ -n "{params.reference}" ]; then
-            vsearch --uchime_ref {output.nonchimeras}.denovo --db "{params.reference}" \
-                --sizein --sizeout --fasta_width 0 --threads {threads} \
-                --nonchimeras {output.nonchimeras} --chimeras {output.chimeras}.ref
-            cat {output.chimeras}.ref >> {output.chimeras} && rm {output.chimeras}.ref
-            rm {output.nonchimeras}.denovo
-        else
-            mv {output.nonchimeras}.denovo {output.nonchimeras}
-        fi
-        ) 2> {log}
-        """
+        "vsearch --uchime_denovo {input:q} --sizein --sizeout --fasta_width 0"
+        " --nonchimeras {output.nonchimeras:q} --chimeras {output.chimeras:q} 2> {log:q}"
 
 
+if config["chimera"]["reference"]:
+
+    rule remove_chimeras_reference:
+        input:
+            otus=(
+                rules.remove_chimeras_denovo.output.nonchimeras
+                if config["chimera"]["denovo"]
+                else rules.cluster_otus.output[0]
+            ),
+            reference=config["chimera"]["reference"],
+        output:
+            nonchimeras=f"{OUT}/work/otus/nonchimeras_reference.fasta",
+            chimeras=f"{OUT}/work/otus/chimeras_reference.fasta",
+        threads: 2
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        log:
+            f"{OUT}/logs/remove_chimeras_reference.log",
+        benchmark:
+            f"{OUT}/benchmarks/remove_chimeras_reference.tsv"
+        conda:
+            conda_env("vsearch")
+        shell:
+            "vsearch --uchime_ref {input.otus:q} --db {input.reference:q} --sizein --sizeout"
+            " --fasta_width 0 --threads {threads} --nonchimeras {output.nonchimeras:q}"
+            " --chimeras {output.chimeras:q} 2> {log:q}"
+
+
+def chimera_steps():
+    """Outputs of the chimera removal steps switched on, in order."""
+    steps = []
+    if config["chimera"]["denovo"]:
+        steps.append(rules.remove_chimeras_denovo.output)
+    if config["chimera"]["reference"]:
+        steps.append(rules.remove_chimeras_reference.output)
+    return steps
+
+
+# OTUs named OTU_1, OTU_2, ... by decreasing abundance; the chimeras of every step in one file.
 rule name_otus:
     input:
-        rules.remove_chimeras.output.nonchimeras,
+        otus=chimera_steps()[-1].nonchimeras if chimera_steps() else rules.cluster_otus.output[0],
+        chimeras=[step.chimeras for step in chimera_steps()],
     output:
-        f"{OUT}/otu/otus.fasta",
+        otus=PLAN.path("otus"),
+        chimeras=PLAN.path("chimeras"),
     resources:
         mem_mb=1000,
         runtime=10,
@@ -121,10 +147,11 @@ rule name_otus:
     benchmark:
         f"{OUT}/benchmarks/name_otus.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --sortbysize {input} --sizein --relabel OTU_ --output {output}"
-        " --fasta_width 0 2> {log}"
+        "cat {input.chimeras:q} /dev/null > {output.chimeras:q}"
+        " && vsearch --sortbysize {input.otus:q} --sizein --relabel OTU_"
+        " --output {output.otus:q} --fasta_width 0 2> {log:q}"
 
 
 # Each sample's unique sequences are mapped with their abundances (--sizein): the same counts as
@@ -132,7 +159,7 @@ rule name_otus:
 rule map_reads:
     input:
         reads=rules.dereplicate_sample.output,
-        otus=rules.name_otus.output[0],
+        otus=rules.name_otus.output.otus,
     output:
         f"{OUT}/work/mapped/{{sample}}.otutab.tsv",
     params:
@@ -148,20 +175,20 @@ rule map_reads:
     benchmark:
         f"{OUT}/benchmarks/map_reads/{{sample}}.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --usearch_global {input.reads} --db {input.otus} --id {params.identity}"
+        "vsearch --usearch_global {input.reads:q} --db {input.otus:q} --id {params.identity}"
         " --strand plus --maxaccepts {params.maxaccepts} --maxrejects {params.maxrejects}"
-        " --sizein --otutabout {output} --threads {threads} 2> {log}"
+        " --sizein --otutabout {output:q} --threads {threads} 2> {log:q}"
 
 
 rule otu_table:
     input:
-        otus=rules.name_otus.output[0],
+        otus=rules.name_otus.output.otus,
         mapped=expand(rules.map_reads.output, sample=SAMPLES),
     output:
-        tsv=f"{OUT}/otu/otu_table.tsv",
-        biom=f"{OUT}/otu/otu_table.biom",
+        tsv=PLAN.path("otu_table"),
+        biom=PLAN.path("otu_biom"),
     params:
         samples=SAMPLES,
     resources:
@@ -172,6 +199,6 @@ rule otu_table:
     benchmark:
         f"{OUT}/benchmarks/otu_table.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/otu_table.py"

@@ -1,11 +1,13 @@
 """OTU phylogeny for UniFrac: MAFFT alignment, FastTree GTR tree, midpoint rooting."""
 
 
+# --threadit 0: MAFFT's threaded iterative refinement gives different alignments from run to
+# run; with it off, the alignment is the same for every run and thread count.
 rule align_otus:
     input:
-        rules.name_otus.output,
+        rules.name_otus.output.otus,
     output:
-        f"{OUT}/phylogeny/otus.aligned.fasta",
+        PLAN.path("alignment"),
     threads: 2
     resources:
         mem_mb=4000,
@@ -15,16 +17,16 @@ rule align_otus:
     benchmark:
         f"{OUT}/benchmarks/align_otus.tsv"
     conda:
-        "../../envs/mafft.yaml"
+        conda_env("mafft")
     shell:
-        "mafft --auto --thread {threads} {input} > {output} 2> {log}"
+        "mafft --auto --thread {threads} --threadit 0 {input:q} > {output:q} 2> {log:q}"
 
 
 rule build_tree:
     input:
         rules.align_otus.output,
     output:
-        f"{OUT}/phylogeny/otus.unrooted.tree",
+        PLAN.path("unrooted_tree"),
     threads: 1
     resources:
         mem_mb=4000,
@@ -34,16 +36,16 @@ rule build_tree:
     benchmark:
         f"{OUT}/benchmarks/build_tree.tsv"
     conda:
-        "../../envs/fasttree.yaml"
+        conda_env("fasttree")
     shell:
-        "FastTree -nt -gtr -quiet {input} > {output} 2> {log}"
+        "FastTree -nt -gtr -quiet {input:q} > {output:q} 2> {log:q}"
 
 
 rule root_tree:
     input:
         rules.build_tree.output,
     output:
-        f"{OUT}/phylogeny/otus.tree",
+        PLAN.path("tree"),
     resources:
         mem_mb=2000,
         runtime=10,
@@ -52,6 +54,6 @@ rule root_tree:
     benchmark:
         f"{OUT}/benchmarks/root_tree.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/root_tree.py"

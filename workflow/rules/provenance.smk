@@ -1,32 +1,81 @@
-"""Provenance record of a run: resolved config, input checksums, reference MD5s, software versions."""
+"""Software versions recorded from each tool's own environment, and the run's provenance record."""
+
+from otuflow.software import PYTHON_KEY, TOOLS
 
 # Role -> path of every reference file the run reads (hashed with MD5, as SILVA publishes).
-PROVENANCE_REFERENCES = dict(
-    zip(("reference_fasta", "reference_taxonomy"), _reference_files(), strict=True)
-)
-PROVENANCE_REFERENCES["chimera_reference"] = config["chimera"]["reference"]
-PROVENANCE_REFERENCES = {role: path for role, path in PROVENANCE_REFERENCES.items() if path}
+PROVENANCE_REFERENCES = {
+    role: path
+    for role, path in zip(
+        ("reference_fasta", "reference_taxonomy", "chimera_reference"),
+        (*reference_files(), config["chimera"]["reference"]),
+        strict=True,
+    )
+    if path
+}
+
+
+def version_files():
+    """Tool key -> the file holding its version output."""
+    return {key: PLAN.path("tool_version", tool=key) for key in [*TOOLS, PYTHON_KEY]}
+
+
+# The version output (stdout and stderr) is the rule's output: vsearch prints its version on
+# stderr, the others on stdout.
+for _key, _tool in TOOLS.items():
+
+    rule:
+        name:
+            f"version_{_key}"
+        output:
+            version_files()[_key],
+        params:
+            command=list(_tool.command),
+        resources:
+            mem_mb=500,
+            runtime=5,
+        conda:
+            conda_env(_tool.env)
+        shell:
+            "{params.command:q} < /dev/null > {output:q} 2>&1"
+
+
+rule version_python:
+    output:
+        version_files()[PYTHON_KEY],
+    params:
+        snakemake=snakemake.__version__,
+    resources:
+        mem_mb=500,
+        runtime=5,
+    log:
+        f"{OUT}/logs/versions/{PYTHON_KEY}.log",
+    conda:
+        conda_env("python")
+    script:
+        "../../scripts/python_versions.py"
 
 
 rule provenance:
     input:
+        **version_files(),
         sheet=config["samples"],
         reads=[SAMPLE_SHEET.loc[s, col] for s in SAMPLES for col in ("r1", "r2")],
         references=list(PROVENANCE_REFERENCES.values()),
     output:
-        record=f"{OUT}/provenance/provenance.json",
-        run_info=f"{OUT}/provenance/run_info.json",
+        record=PLAN.path("provenance"),
+        run_info=PLAN.path("run_info"),
     params:
         config=config,
         reads={s: SAMPLE_SHEET.loc[s, ["group", "r1", "r2"]].to_dict() for s in SAMPLES},
         references=PROVENANCE_REFERENCES,
         code_dir=workflow.basedir,
+        version_keys=[*TOOLS, PYTHON_KEY],
     resources:
         mem_mb=500,
         runtime=30,
     log:
         f"{OUT}/logs/provenance.log",
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/provenance.py"

@@ -1,6 +1,8 @@
-"""Per-sample read processing: primer/adapter trimming, pair merging and quality filtering."""
+"""Per-sample read processing: read check, primer/adapter trimming, pair merging, filtering."""
 
 
+# The one per-sample Python step: a plain `python -m` command (no Snakemake script preamble, no
+# path in params), since it runs once per sample and imports only the FASTQ check.
 rule check_reads:
     input:
         unpack(sample_reads),
@@ -8,7 +10,6 @@ rule check_reads:
         f"{OUT}/qc/reads/{{sample}}.json",
     params:
         min_length=config["merge"]["min_overlap"],
-        script=workflow.source_path("../../scripts/check_reads.py"),
     resources:
         mem_mb=500,
         runtime=30,
@@ -17,10 +18,11 @@ rule check_reads:
     benchmark:
         f"{OUT}/benchmarks/check_reads/{{sample}}.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     shell:
-        "python {params.script} --r1 {input.r1:q} --r2 {input.r2:q} --sample {wildcards.sample}"
-        " --min-length {params.min_length} --out {output:q} > {log} 2>&1"
+        "python -m otuflow.fastq_check --r1 {input.r1:q} --r2 {input.r2:q}"
+        " --sample {wildcards.sample:q} --min-length {params.min_length}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 rule trim_primers:
@@ -28,15 +30,13 @@ rule trim_primers:
         unpack(sample_reads),
         checked=rules.check_reads.output,
     output:
-        r1=f"{OUT}/work/trimmed/{{sample}}_R1.fastq.gz",
-        r2=f"{OUT}/work/trimmed/{{sample}}_R2.fastq.gz",
+        r1=temp(f"{OUT}/work/trimmed/{{sample}}_R1.fastq.gz"),
+        r2=temp(f"{OUT}/work/trimmed/{{sample}}_R2.fastq.gz"),
         report=f"{OUT}/work/trimmed/{{sample}}.cutadapt.json",
     params:
-        adapters=cutadapt_adapter_args(),
+        adapters=cutadapt_adapter_args(config["primers"]),
         error_rate=config["primers"]["max_error_rate"],
         quality=config["primers"]["quality_cutoff"],
-        check=workflow.source_path("../../scripts/check_trimming.py"),
-        min_fraction=config["primers"]["min_fraction_with_primers"] if config["primers"]["trim"] else 0,
     threads: 1
     resources:
         mem_mb=1000,
@@ -46,22 +46,46 @@ rule trim_primers:
     benchmark:
         f"{OUT}/benchmarks/trim_primers/{{sample}}.tsv"
     conda:
-        "../../envs/cutadapt.yaml"
+        conda_env("cutadapt")
     shell:
-        "(cutadapt --cores {threads} -e {params.error_rate} -q {params.quality} -Q {params.quality}"
-        " {params.adapters}"
-        " --minimum-length 1 --json {output.report} -o {output.r1} -p {output.r2}"
-        " {input.r1} {input.r2}"
-        " && python {params.check} --report {output.report}"
-        " --sample {wildcards.sample} --min-fraction {params.min_fraction}) > {log} 2>&1"
+        "cutadapt --cores {threads} -e {params.error_rate} -q {params.quality}"
+        " -Q {params.quality} {params.adapters:q} --minimum-length 1"
+        " --json {output.report:q} -o {output.r1:q} -p {output.r2:q}"
+        " {input.r1:q} {input.r2:q} > {log:q} 2>&1"
 
 
+# Before the cohort steps: stop when a sample's reads do not carry the configured primers.
+rule check_primers:
+    input:
+        reports=expand(rules.trim_primers.output.report, sample=SAMPLES),
+    output:
+        PLAN.path("primer_trimming"),
+    params:
+        samples=SAMPLES,
+        min_fraction=(
+            config["primers"]["min_fraction_with_primers"] if config["primers"]["trim"] else 0
+        ),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    log:
+        f"{OUT}/logs/check_primers.log",
+    benchmark:
+        f"{OUT}/benchmarks/check_primers.tsv"
+    conda:
+        conda_env("python")
+    script:
+        "../../scripts/check_primers.py"
+
+
+# Each step also counts the reads it kept (read tracking), so its reads can be temporary.
 rule merge_pairs:
     input:
         r1=rules.trim_primers.output.r1,
         r2=rules.trim_primers.output.r2,
     output:
-        f"{OUT}/work/merged/{{sample}}.fastq",
+        reads=temp(f"{OUT}/work/merged/{{sample}}.fastq"),
+        reads_count=f"{OUT}/work/merged/{{sample}}.count",
     params:
         min_overlap=config["merge"]["min_overlap"],
         max_diffs=config["merge"]["max_diffs"],
@@ -74,18 +98,20 @@ rule merge_pairs:
     benchmark:
         f"{OUT}/benchmarks/merge_pairs/{{sample}}.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --fastq_mergepairs {input.r1} --reverse {input.r2}"
+        "vsearch --fastq_mergepairs {input.r1:q} --reverse {input.r2:q}"
         " --fastq_minovlen {params.min_overlap} --fastq_maxdiffs {params.max_diffs}"
-        " --relabel {wildcards.sample}. --fastqout {output} --threads {threads} 2> {log}"
+        " --relabel {wildcards.sample:q}. --fastqout {output.reads:q} --threads {threads}"
+        " 2> {log:q} && awk 'END {{print NR / 4}}' {output.reads:q} > {output.reads_count:q}"
 
 
 rule filter_reads:
     input:
-        rules.merge_pairs.output,
+        rules.merge_pairs.output.reads,
     output:
-        f"{OUT}/work/filtered/{{sample}}.fasta",
+        reads=temp(f"{OUT}/work/filtered/{{sample}}.fasta"),
+        reads_count=f"{OUT}/work/filtered/{{sample}}.count",
     params:
         max_ee=config["filter"]["max_ee"],
         min_length=config["filter"]["min_length"],
@@ -100,18 +126,19 @@ rule filter_reads:
     benchmark:
         f"{OUT}/benchmarks/filter_reads/{{sample}}.tsv"
     conda:
-        "../../envs/vsearch.yaml"
+        conda_env("vsearch")
     shell:
-        "vsearch --fastq_filter {input} --fastq_maxee {params.max_ee}"
+        "vsearch --fastq_filter {input:q} --fastq_maxee {params.max_ee}"
         " --fastq_minlen {params.min_length} --fastq_maxlen {params.max_length}"
-        " --fastq_maxns {params.max_ns} --fastaout {output} --fasta_width 0 2> {log}"
+        " --fastq_maxns {params.max_ns} --fastaout {output.reads:q} --fasta_width 0"
+        " 2> {log:q} && awk 'END {{print NR / 2}}' {output.reads:q} > {output.reads_count:q}"
 
 
 rule write_groups:
     input:
         config["samples"],
     output:
-        f"{OUT}/groups.tsv",
+        PLAN.path("groups"),
     params:
         min_days=config["groups"]["min_days"],
         min_dose_mg_day=config["groups"]["min_dose_mg_day"],
@@ -124,7 +151,7 @@ rule write_groups:
     benchmark:
         f"{OUT}/benchmarks/write_groups.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/write_groups.py"
 
@@ -132,11 +159,11 @@ rule write_groups:
 rule read_tracking:
     input:
         reports=expand(rules.trim_primers.output.report, sample=SAMPLES),
-        merged=expand(rules.merge_pairs.output, sample=SAMPLES),
-        filtered=expand(rules.filter_reads.output, sample=SAMPLES),
-        table=f"{OUT}/otu/otu_table.tsv",
+        merged=expand(rules.merge_pairs.output.reads_count, sample=SAMPLES),
+        filtered=expand(rules.filter_reads.output.reads_count, sample=SAMPLES),
+        table=PLAN.path("otu_table"),
     output:
-        f"{OUT}/qc/read_tracking.tsv",
+        PLAN.path("read_tracking"),
     params:
         samples=SAMPLES,
         max_step_loss=config["tracking"]["max_step_loss"],
@@ -148,6 +175,6 @@ rule read_tracking:
     benchmark:
         f"{OUT}/benchmarks/read_tracking.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/read_tracking.py"

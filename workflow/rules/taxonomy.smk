@@ -1,34 +1,38 @@
 """Reference preparation (cached under resources/), classifier training and OTU taxonomy."""
 
 
-rule fetch_silva:
-    output:
-        f"{SILVA_DIR}/{Path(config['taxonomy']['silva_url']).name}",
-    params:
-        url=config["taxonomy"]["silva_url"],
-        md5=config["taxonomy"]["silva_md5"],
-    resources:
-        mem_mb=1000,
-        runtime=120,
-    log:
-        f"{SILVA_DIR}/fetch.log",
-    benchmark:
-        f"{SILVA_DIR}/fetch.benchmark.tsv"
-    conda:
-        "../../envs/python.yaml"
-    script:
-        "../../scripts/fetch_reference.py"
+if TAXONOMY["source"] == "silva":
+
+    rule fetch_silva:
+        output:
+            reference_files()[0],
+        params:
+            url=TAXONOMY["silva_url"],
+            md5=TAXONOMY["silva_md5"],
+        resources:
+            mem_mb=1000,
+            runtime=120,
+        log:
+            f"{SILVA_DIR}/fetch.log",
+        benchmark:
+            f"{SILVA_DIR}/fetch.benchmark.tsv"
+        conda:
+            conda_env("python")
+        script:
+            "../../scripts/fetch_reference.py"
 
 
 rule prepare_reference:
     input:
-        unpack(lambda wildcards: reference_inputs()),
+        unpack(reference_inputs),
     output:
         fasta=f"{REFERENCE_DIR}/reference.fasta",
         taxonomy=f"{REFERENCE_DIR}/taxonomy.tsv",
         sintax=f"{REFERENCE_DIR}/sintax.fasta",
     params:
-        args=prepare_reference_args,
+        args=lambda wildcards, input, output: prepare_reference_args(
+            TAXONOMY, config["primers"], input.fasta, input.get("taxonomy"), output
+        ),
     resources:
         mem_mb=8000,
         runtime=120,
@@ -37,56 +41,107 @@ rule prepare_reference:
     benchmark:
         f"{REFERENCE_DIR}/prepare_reference.benchmark.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/run_otuflow.py"
 
 
-rule train_classifier:
-    input:
-        fasta=rules.prepare_reference.output.fasta,
-        taxonomy=rules.prepare_reference.output.taxonomy,
-    output:
-        f"{REFERENCE_DIR}/rdp_model.npz",
-    params:
-        args=lambda wildcards, input, output: [
-            "train", "--reference", input.fasta, "--taxonomy", input.taxonomy,
-            "--format", "tsv", "--out", output[0],
-        ],  # fmt: skip
-    resources:
-        mem_mb=8000,
-        runtime=240,
-    log:
-        f"{REFERENCE_DIR}/train_classifier.log",
-    benchmark:
-        f"{REFERENCE_DIR}/train_classifier.benchmark.tsv"
-    conda:
-        "../../envs/python.yaml"
-    script:
-        "../../scripts/run_otuflow.py"
+if TAXONOMY["method"] == "rdp":
 
+    rule train_classifier:
+        input:
+            fasta=rules.prepare_reference.output.fasta,
+            taxonomy=rules.prepare_reference.output.taxonomy,
+        output:
+            f"{REFERENCE_DIR}/rdp_model.npz",
+        params:
+            args=lambda wildcards, input, output: [
+                "train", "--reference", input.fasta, "--taxonomy", input.taxonomy,
+                "--format", "tsv", "--out", output[0],
+            ],  # fmt: skip
+        resources:
+            mem_mb=8000,
+            runtime=240,
+        log:
+            f"{REFERENCE_DIR}/train_classifier.log",
+        benchmark:
+            f"{REFERENCE_DIR}/train_classifier.benchmark.tsv"
+        conda:
+            conda_env("python")
+        script:
+            "../../scripts/run_otuflow.py"
 
-rule classify_otus:
-    input:
-        otus=rules.name_otus.output[0],
-        model=rules.train_classifier.output[0],
-        sintax=rules.prepare_reference.output.sintax,
-    output:
-        f"{OUT}/taxonomy/otu_taxonomy.tsv",
-    params:
-        args=classify_args,
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=120,
-    log:
-        f"{OUT}/logs/classify_otus.log",
-    benchmark:
-        f"{OUT}/benchmarks/classify_otus.tsv"
-    conda:
-        "../../envs/python.yaml"
-    script:
-        "../../scripts/run_otuflow.py"
+    rule classify_otus:
+        input:
+            otus=rules.name_otus.output.otus,
+            model=rules.train_classifier.output[0],
+        output:
+            PLAN.path("otu_taxonomy"),
+        params:
+            args=lambda wildcards, input, output, threads: [
+                "classify", "--model", input.model, "--query", input.otus, "--out", output[0],
+                "--confidence", TAXONOMY["confidence"], "--bootstraps", TAXONOMY["bootstraps"],
+                "--seed", config["seed"], "--threads", threads,
+            ],  # fmt: skip
+        threads: 2
+        resources:
+            mem_mb=8000,
+            runtime=120,
+        log:
+            f"{OUT}/logs/classify_otus.log",
+        benchmark:
+            f"{OUT}/benchmarks/classify_otus.tsv"
+        conda:
+            conda_env("python")
+        script:
+            "../../scripts/run_otuflow.py"
+
+else:
+
+    # One thread: with --randseed, vsearch's SINTAX results repeat only single-threaded.
+    rule sintax_search:
+        input:
+            otus=rules.name_otus.output.otus,
+            database=rules.prepare_reference.output.sintax,
+        output:
+            f"{OUT}/work/taxonomy/sintax.tsv",
+        params:
+            cutoff=TAXONOMY["confidence"],
+            seed=config["seed"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=120,
+        log:
+            f"{OUT}/logs/sintax_search.log",
+        benchmark:
+            f"{OUT}/benchmarks/sintax_search.tsv"
+        conda:
+            conda_env("vsearch")
+        shell:
+            "vsearch --sintax {input.otus:q} --db {input.database:q}"
+            " --tabbedout {output:q} --sintax_cutoff {params.cutoff} --randseed {params.seed}"
+            " --threads 1 --strand both --notrunclabels 2> {log:q}"
+
+    rule classify_otus:
+        input:
+            otus=rules.name_otus.output.otus,
+            sintax=rules.sintax_search.output[0],
+        output:
+            PLAN.path("otu_taxonomy"),
+        params:
+            confidence=TAXONOMY["confidence"],
+        resources:
+            mem_mb=2000,
+            runtime=10,
+        log:
+            f"{OUT}/logs/classify_otus.log",
+        benchmark:
+            f"{OUT}/benchmarks/classify_otus.tsv"
+        conda:
+            conda_env("python")
+        script:
+            "../../scripts/sintax_table.py"
 
 
 rule taxa_tables:
@@ -94,8 +149,8 @@ rule taxa_tables:
         table=rules.otu_table.output.tsv,
         taxonomy=rules.classify_otus.output[0],
     output:
-        genus=f"{OUT}/taxonomy/genus_table.tsv",
-        phylum=f"{OUT}/taxonomy/phylum_table.tsv",
+        genus=PLAN.path("taxa_table", rank="genus"),
+        phylum=PLAN.path("taxa_table", rank="phylum"),
     params:
         args=lambda wildcards, input, output: [
             "taxa-tables", "--otu-table", input.table, "--taxonomy", input.taxonomy,
@@ -109,6 +164,6 @@ rule taxa_tables:
     benchmark:
         f"{OUT}/benchmarks/taxa_tables.tsv"
     conda:
-        "../../envs/python.yaml"
+        conda_env("python")
     script:
         "../../scripts/run_otuflow.py"

@@ -140,11 +140,30 @@ def classify_sintax(
     threads: int = 1,
 ) -> pd.DataFrame:
     """Run ``vsearch --sintax`` and return its result as the ``otu_taxonomy.tsv`` table."""
-    from otuflow.classify.sintax import parse_sintax, run_sintax
+    from otuflow.classify.sintax import run_sintax
+
+    run_sintax(query, database, raw_out, cutoff=confidence, seed=seed, threads=threads)
+    return taxonomy_from_sintax(query, raw_out, confidence)
+
+
+def taxonomy_from_sintax(
+    query: str | os.PathLike, sintax_out: str | os.PathLike, confidence: float
+) -> pd.DataFrame:
+    """The ``otu_taxonomy.tsv`` table from ``vsearch --sintax --tabbedout`` output.
+
+    Parameters
+    ----------
+    query : path-like
+        The FASTA that was classified (gives the IDs and their order).
+    sintax_out : path-like
+        vsearch's tabbed output.
+    confidence : float
+        Cut-off below which a rank is left unassigned.
+    """
+    from otuflow.classify.sintax import parse_sintax
 
     ids, _ = read_queries(query)
-    run_sintax(query, database, raw_out, cutoff=confidence, seed=seed, threads=threads)
-    return parse_sintax(raw_out, ids, confidence, id_of=query_id)
+    return parse_sintax(sintax_out, ids, confidence, id_of=query_id)
 
 
 def load_or_train(
@@ -166,5 +185,5 @@ def load_or_train(
 
 __all__: Sequence[str] = (
     "classify_fasta", "classify_sintax", "cached_model_path", "load_or_train", "read_queries",
-    "sintax_database", "train_from_files",
+    "sintax_database", "taxonomy_from_sintax", "train_from_files",
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Container, Mapping, Sequence
 from itertools import combinations
 from typing import NamedTuple
 
@@ -27,6 +28,24 @@ class Comparison(NamedTuple):
         """``"A vs B"``."""
         return f"{self.name_a} vs {self.name_b}"
 
+    @property
+    def slug(self) -> str:
+        """File-name part, ``<A>_vs_<B>`` with characters unsafe in file names replaced by ``_``.
+
+        Written into file names only; code that needs the groups uses the object, never a
+        parsed slug.
+        """
+        return f"{_file_safe(self.name_a)}_vs_{_file_safe(self.name_b)}"
+
+    def restricted_to(self, samples: Container[str]) -> Comparison:
+        """The same comparison on the samples in ``samples`` only."""
+        return Comparison(
+            self.name_a,
+            tuple(s for s in self.samples_a if s in samples),
+            self.name_b,
+            tuple(s for s in self.samples_b if s in samples),
+        )
+
     def groups(self) -> pd.Series:
         """Sample -> ``name_a``/``name_b`` labels, for the two-group test functions."""
         return pd.Series(
@@ -34,6 +53,10 @@ class Comparison(NamedTuple):
             index=list(self.samples_a) + list(self.samples_b),
             dtype=object,
         )
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", name).strip("._") or "group"
 
 
 class SkippedComparison(NamedTuple):
