@@ -17,7 +17,7 @@ from otuflow.cli import main as cli_main
 from otuflow.fastx import read_fasta
 from otuflow.iupac import primer_regex, reverse_complement
 from otuflow.simulate import CohortExistsError, simulate_cohort
-from otuflow.simulate.cohort import CohortParams
+from otuflow.simulate.params import CohortParams
 from otuflow.simulate.sequences import FWD_PRIMER, REV_PRIMER
 from otuflow.simulate.writers import file_digests
 

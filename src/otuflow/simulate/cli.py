@@ -7,12 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from otuflow.simulate.cohort import (
-    CohortExistsError,
-    CohortParams,
-    existing_cohort_problem,
-    simulate_cohort,
-)
+from otuflow.simulate.cohort import CohortExistsError, existing_cohort_problem, simulate_cohort
+from otuflow.simulate.params import CohortParams
 
 
 def _group_sizes(text: str) -> tuple[int, int, int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,59 +18,17 @@ from otuflow.simulate import readme, writers
 from otuflow.simulate.chimeras import CHIMERA_FRACTION, make_chimeras
 from otuflow.simulate.clinical import clinical_record, sample_id
 from otuflow.simulate.community import GROUPS, build_model, sample_profile
+from otuflow.simulate.params import CohortParams
 from otuflow.simulate.reads import read_names, simulate_pairs, write_fastq_gz
 from otuflow.simulate.sequences import evolve_templates
 from otuflow.simulate.taxonomy import build_species
 
-MODEL_VERSION = 1
-"""Bumped whenever the same parameters would produce different files."""
 _STREAM_TEMPLATES, _STREAM_MODEL = 0, 1
 _STREAM_COMMUNITY, _STREAM_CLINICAL, _STREAM_CHIMERAS, _STREAM_READS = 2, 3, 4, 5
 
 
 class CohortExistsError(ValueError):
     """The output folder holds something other than a cohort made with the same parameters."""
-
-
-@dataclass(frozen=True)
-class CohortParams:
-    """Parameters that fully determine a simulated cohort.
-
-    Attributes
-    ----------
-    seed : int
-        Master seed (>= 0).
-    samples_per_group : tuple of int
-        Samples in Control, Opioid-S, Opioid-T (1-99 each).
-    pairs_per_sample : int
-        Read pairs per sample (>= 1).
-    """
-
-    seed: int = 42
-    samples_per_group: tuple[int, int, int] = (7, 10, 8)
-    pairs_per_sample: int = 5000
-
-    def __post_init__(self) -> None:
-        counts = tuple(self.samples_per_group)
-        if len(counts) != len(GROUPS) or not all(isinstance(n, int) for n in counts):
-            raise ValueError(
-                f"samples_per_group must be three whole numbers (Control, Opioid-S, Opioid-T), "
-                f"got {self.samples_per_group!r}."
-            )
-        if not all(1 <= n <= 99 for n in counts):
-            raise ValueError(f"samples_per_group {counts}: each group needs 1 to 99 samples.")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}.")
-        if not isinstance(self.pairs_per_sample, int) or self.pairs_per_sample < 1:
-            raise ValueError(f"pairs_per_sample must be >= 1, got {self.pairs_per_sample!r}.")
-        object.__setattr__(self, "samples_per_group", counts)
-
-    def as_dict(self) -> dict:
-        """Parameters plus the model version, as recorded in ``truth/params.json``."""
-        out = asdict(self)
-        out["samples_per_group"] = dict(zip(GROUPS, self.samples_per_group, strict=True))
-        out["model_version"] = MODEL_VERSION
-        return out
 
 
 def _rng(seed: int, *key: int) -> np.random.Generator:

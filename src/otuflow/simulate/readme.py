@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from otuflow.simulate import chimeras, reads, sequences
 from otuflow.simulate.community import GROUPS, PLANTED_EFFECTS, SPECIES_PER_SAMPLE
-
-if TYPE_CHECKING:
-    from otuflow.simulate.cohort import CohortParams
+from otuflow.simulate.params import CohortParams
 
 _TEMPLATE = """\
 # Simulated opioid cohort (otuflow simulate)
