@@ -6,7 +6,9 @@ import argparse
 import importlib
 import sys
 
-# Each module exposes ``add_subcommands(subparsers)``; every parser it adds sets ``func``.
+# Each module exposes ``add_subcommands(subparsers)``; every parser it adds sets ``func``. All are
+# imported on every start: a module that fails to import stops the command with that error
+# instead of silently dropping its sub-commands.
 _COMMAND_MODULES = (
     "otuflow.simulate.cli",
     "otuflow.classify.cli",
@@ -15,20 +17,25 @@ _COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level argument parser with every available sub-command."""
+    """Return the top-level argument parser with the sub-commands of every command module.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The ``otuflow`` parser.
+
+    Raises
+    ------
+    ImportError
+        If a module of ``_COMMAND_MODULES`` (or something it needs) cannot be imported.
+    """
     from otuflow import __version__
 
     parser = argparse.ArgumentParser(prog="otuflow", description=__doc__)
     parser.add_argument("--version", action="version", version=f"otuflow {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and name.startswith(exc.name):
-                continue  # sub-package not built yet
-            raise
-        module.add_subcommands(subparsers)
+        importlib.import_module(name).add_subcommands(subparsers)
     return parser
 
 
