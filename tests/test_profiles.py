@@ -25,7 +25,8 @@ PROGRAM_PACKAGES = {"vsearch": "vsearch", "cutadapt": "cutadapt", "mafft": "maff
 IMPORT_PACKAGES = {"numpy": "numpy", "pandas": "pandas", "scipy": "scipy",
                    "matplotlib": "matplotlib", "skbio": "scikit-bio", "biom": "biom-format",
                    "Bio": "biopython", "yaml": "pyyaml", "h5py": "h5py", "sklearn": "scikit-learn",
-                   "threadpoolctl": "threadpoolctl", "jsonschema": "jsonschema"}  # fmt: skip
+                   "threadpoolctl": "threadpoolctl", "jsonschema": "jsonschema",
+                   "statsmodels": "statsmodels"}  # fmt: skip
 
 
 def _parse_profile(name: str, env: dict[str, str] | None = None):

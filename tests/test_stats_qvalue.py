@@ -1,10 +1,9 @@
-"""Storey q-values against R, BH against scipy, Bonferroni and the df=3 smoothing spline."""
+"""Storey q-values against R, BH and Bonferroni against hand-computed values, the df=3 spline."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from otuflow.stats.qvalue import (
     benjamini_hochberg,
@@ -73,31 +72,48 @@ def test_capped_pi0_of_one_gives_benjamini_hochberg():
     np.testing.assert_allclose(storey_qvalues(p), benjamini_hochberg(p), rtol=0, atol=1e-15)
 
 
-def test_qvalue_recursion_by_hand():
-    # pi0 = 1 (uniform-looking p's above 0.05 would not give that; force it via the cap):
-    # p sorted = 0.01, 0.02, 0.03, 0.9 -> raw m p / i = 0.04, 0.04, 0.04, 0.9.
+def test_benjamini_hochberg_by_hand():
+    # p sorted = 0.01, 0.02, 0.03, 0.9 -> m p / i = 0.04, 0.04, 0.04, 0.9.
     p = np.array([0.03, 0.9, 0.01, 0.02])
-    np.testing.assert_allclose(benjamini_hochberg(p), [0.04, 0.9, 0.04, 0.04])
-
-
-def test_benjamini_hochberg_matches_scipy():
-    rng = np.random.default_rng(7)
-    p = np.concatenate([rng.uniform(size=200), rng.beta(0.2, 5, size=50), [0.01] * 5, [1.0]])
-    np.testing.assert_allclose(benjamini_hochberg(p), stats.false_discovery_control(p),
-                               rtol=1e-13)
+    np.testing.assert_allclose(benjamini_hochberg(p), [0.04, 0.9, 0.04, 0.04], rtol=1e-15)
+    # m = 7, sorted 0.005, 0.01, 0.03, 0.04, 0.04, 0.5, 0.9 -> m p / i = 0.035, 0.035, 0.07,
+    # 0.07, 0.056, 0.5833, 0.9; the minimum over i and every later rank gives 0.035, 0.035,
+    # 0.056, 0.056, 0.056, 0.5833, 0.9 (tied p-values share the adjusted value).
+    p = np.array([0.01, 0.04, 0.03, 0.04, 0.5, 0.9, 0.005])
+    np.testing.assert_allclose(benjamini_hochberg(p),
+                               [0.035, 0.056, 0.056, 0.056, 3.5 / 6, 0.9, 0.035], rtol=1e-14)
 
 
 def test_nan_pvalues_are_left_out():
     p = np.array([0.01, np.nan, 0.04, 0.03])
-    q = benjamini_hochberg(p)
-    assert np.isnan(q[1])
-    np.testing.assert_allclose(q[[0, 2, 3]], stats.false_discovery_control([0.01, 0.04, 0.03]))
-    assert np.isnan(storey_qvalues(p)[1])
+    # m = 3: sorted 0.01, 0.03, 0.04 -> 3 p / i = 0.03, 0.045, 0.04 -> 0.03, 0.04, 0.04.
+    np.testing.assert_allclose(benjamini_hochberg(p), [0.03, np.nan, 0.04, 0.04], rtol=1e-15)
+    np.testing.assert_allclose(bonferroni(p), [0.03, np.nan, 0.12, 0.09], rtol=1e-15)
+    q = storey_qvalues(p)
+    assert np.isnan(q[1]) and np.all(np.isfinite(q[[0, 2, 3]]))
+    assert np.all(np.isnan(benjamini_hochberg([np.nan, np.nan])))
 
 
 def test_bonferroni():
-    np.testing.assert_allclose(bonferroni([0.01, 0.2, 0.5]), [0.03, 0.6, 1.0])
-    np.testing.assert_allclose(bonferroni([0.01], n_tests=4), [0.04])
+    np.testing.assert_allclose(bonferroni([0.01, 0.2, 0.5]), [0.03, 0.6, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(bonferroni([0.04]), [0.04])
+
+
+def test_storey_qvalues_are_pi0_times_bh_capped_at_one():
+    # Storey's recursion q_(i) = min(p_(i) m pi0 / i, q_(i+1), 1) written out by hand for the
+    # uncapped pi0 > 1 of the "nulls" example, where the cap at 1 binds.
+    p = EXAMPLES["nulls"]
+    pi0 = storey_pi0(p, cap=False)
+    assert pi0 > 1
+    order = np.argsort(p)
+    m = p.size
+    q_sorted = np.empty(m)
+    q_sorted[-1] = min(p[order[-1]] * pi0, 1.0)
+    for i in range(m - 2, -1, -1):
+        q_sorted[i] = min(p[order[i]] * m * pi0 / (i + 1), q_sorted[i + 1], 1.0)
+    expected = np.empty(m)
+    expected[order] = q_sorted
+    np.testing.assert_allclose(storey_qvalues(p, cap_pi0=False), expected, rtol=1e-14)
 
 
 def test_invalid_pvalues_raise():

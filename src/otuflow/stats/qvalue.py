@@ -1,5 +1,9 @@
 """Multiple-testing corrections: Storey q-values (as in Metastats), Benjamini-Hochberg, Bonferroni.
 
+Benjamini-Hochberg comes from ``scipy.stats.false_discovery_control`` and Bonferroni from
+``statsmodels.stats.multitest.multipletests``; this module adds Storey's pi0 estimate and the
+handling of missing p-values (left out of m, returned as NaN) shared by all three corrections.
+
 Storey's q-values follow the ``calc_qvalues`` routine of the original Metastats R code
 (White et al. 2009; ALGORITHMS.md section "Metastats", step 7):
 
@@ -7,6 +11,10 @@ Storey's q-values follow the ``calc_qvalues`` routine of the original Metastats 
 * pi0_hat is smoothed with R's ``smooth.spline(lambda, pi0_hat, df = 3)`` and pi0 is the fitted
   value at lambda = 0.95;
 * ordered p: q_(m) = min(p_(m) pi0, 1), q_(i) = min(p_(i) m pi0 / i, q_(i+1), 1).
+
+Unrolled, that recursion is q_(i) = min(1, pi0 min_{k >= i} m p_(k) / k) = min(1, pi0 BH_(i)), since
+the Benjamini-Hochberg value BH_(i) = min_{k >= i} m p_(k) / k never exceeds p_(m) <= 1; the
+q-values are computed that way, from scipy's Benjamini-Hochberg values.
 
 The smoothing spline is re-implemented exactly rather than approximated: a penalised cubic B-spline
 on the knots R chooses for 96 abscissae (``.nknots.smspl(96)`` = 61 knots at
@@ -22,7 +30,7 @@ Storey's ``qvalue`` package does (``cap_pi0=False`` reproduces the original).
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg, optimize, stats
 from scipy.interpolate import BSpline
 
 #: The lambda grid of Metastats' ``calc_qvalues``: 0, 0.01, ..., 0.95.
@@ -186,40 +194,54 @@ def storey_qvalues(p, lambdas=None, df: float = 3.0, cap_pi0: bool = True) -> np
     if not ok.any():
         return out
     pi0 = storey_pi0(arr[ok], lambdas=lambdas, df=df, cap=cap_pi0)
-    out[ok] = _step_up(arr[ok], pi0)
+    out[ok] = np.minimum(pi0 * stats.false_discovery_control(arr[ok], method="bh"), 1.0)
     return out
-
-
-def _step_up(p: np.ndarray, scale: float) -> np.ndarray:
-    """q_(i) = min(scale * m * p_(i) / i, q_(i+1), 1) over the sorted p, returned in input order."""
-    m = p.size
-    order = np.argsort(p, kind="stable")
-    ranks = np.arange(1, m + 1)
-    raw = scale * m * p[order] / ranks
-    q_sorted = np.minimum(np.minimum.accumulate(raw[::-1])[::-1], 1.0)
-    q = np.empty(m)
-    q[order] = q_sorted
-    return q
 
 
 def benjamini_hochberg(p) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values, q_(i) = min_{k >= i} min(1, m p_(k) / k).
 
-    NaN entries stay NaN and are not counted in m.
+    Computed by ``scipy.stats.false_discovery_control(method="bh")``.
+
+    Parameters
+    ----------
+    p : array_like
+        p-values in [0, 1]; NaN entries stay NaN and are not counted in m.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order.
     """
     arr = _as_pvalues(p)
     out = np.full(arr.shape, np.nan)
     ok = ~np.isnan(arr)
     if ok.any():
-        out[ok] = _step_up(arr[ok], 1.0)
+        out[ok] = stats.false_discovery_control(arr[ok], method="bh")
     return out
 
 
-def bonferroni(p, n_tests: int | None = None) -> np.ndarray:
-    """Bonferroni-adjusted p-values, min(p * n_tests, 1).
+def bonferroni(p) -> np.ndarray:
+    """Bonferroni-adjusted p-values, min(m p, 1).
 
-    ``n_tests`` defaults to the number of non-missing p-values.
+    Computed by ``statsmodels.stats.multitest.multipletests(method="bonferroni")``.
+
+    Parameters
+    ----------
+    p : array_like
+        p-values in [0, 1]; NaN entries stay NaN and are not counted in m.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the input order.
     """
+    # Imported here: statsmodels is slow to import and only this function needs it.
+    from statsmodels.stats.multitest import multipletests
+
     arr = _as_pvalues(p)
-    m = int((~np.isnan(arr)).sum()) if n_tests is None else int(n_tests)
-    return np.minimum(arr * m, 1.0)
+    out = np.full(arr.shape, np.nan)
+    ok = ~np.isnan(arr)
+    if ok.any():
+        out[ok] = multipletests(arr[ok], method="bonferroni")[1]
+    return out
