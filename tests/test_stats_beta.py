@@ -20,8 +20,8 @@ from otuflow.stats.beta import (
     nmds,
     pcoa_table,
     permanova_table,
+    r_squared_from_f,
     read_distance_matrix,
-    sums_of_squares,
     write_distance_matrix,
 )
 
@@ -126,7 +126,6 @@ def test_permanova_formula_by_hand_and_against_skbio():
     f = ((ss_t - ss_w) / (a - 1)) / (ss_w / (n - a))
     assert overall.pseudo_F == pytest.approx(f, rel=1e-10)
     assert overall.R2 == pytest.approx(1 - ss_w / ss_t, rel=1e-10)
-    assert sums_of_squares(dm, lab) == pytest.approx((ss_t, ss_w))
     with threadpool_limits(limits=1, user_api="openmp"):  # see otuflow.stats.beta._one_test
         sk = permanova(dm, list(lab), permutations=199, seed=3)
         disp = permdisp(dm, list(lab), permutations=199, seed=3, dimensions=n,
@@ -147,6 +146,40 @@ def test_permanova_formula_by_hand_and_against_skbio():
     assert pairs.loc["Opioid-S vs Control", "p"] < 0.05
     assert np.isnan(overall.q) and pairs["q"].notna().all()
     pd.testing.assert_frame_equal(res, permanova_table(dm, groups, permutations=199, seed=3))
+
+
+def _line_dm(positions):
+    ids = [f"s{i}" for i in range(len(positions))]
+    points = np.asarray(positions, dtype=float)[:, None]
+    return DistanceMatrix(squareform(pdist(points)), ids=ids)
+
+
+def test_permanova_r2_by_hand():
+    # Points 0, 1 (Control) and 3, 4 (Opioid-S): squared distances 1, 9, 16, 4, 9, 1, so
+    # SS_T = 40 / 4 = 10, SS_W = 1/2 + 1/2 = 1, SS_A = 9; F = (9 / 1) / (1 / 2) = 18, R^2 = 0.9.
+    dm = _line_dm([0, 1, 3, 4])
+    groups = pd.Series(["Control", "Control", "Opioid-S", "Opioid-S"], index=dm.ids)
+    overall = permanova_table(dm, groups, permutations=9).iloc[0]
+    assert overall.pseudo_F == pytest.approx(18.0, rel=1e-12)
+    assert overall.R2 == pytest.approx(0.9, rel=1e-12)
+    assert r_squared_from_f(18.0, 4, 2) == pytest.approx(0.9, rel=1e-15)
+    # Three groups, N = 9: F (a - 1) = 4 and N - a = 6 give R^2 = 4 / 10.
+    assert r_squared_from_f(2.0, 9, 3) == pytest.approx(0.4, rel=1e-15)
+    assert r_squared_from_f(0.0, 9, 3) == 0.0
+
+
+def test_permanova_r2_limits():
+    groups = pd.Series(["Control", "Control", "Opioid-S", "Opioid-S"], index=[f"s{i}" for i in
+                                                                         range(4)])  # fmt: skip
+    # No spread within groups: SS_W = 0, F infinite, all variation between groups.
+    with np.errstate(divide="ignore"):
+        separated = permanova_table(_line_dm([0, 0, 5, 5]), groups, permutations=9).iloc[0]
+    assert np.isinf(separated.pseudo_F) and separated.R2 == 1.0
+    # All distances zero: F and R^2 undefined.
+    zero = DistanceMatrix(np.zeros((4, 4)), ids=list(groups.index))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flat = permanova_table(zero, groups, permutations=9).iloc[0]
+    assert np.isnan(flat.pseudo_F) and np.isnan(flat.R2)
 
 
 def test_permanova_table_reports_skipped_pairs():

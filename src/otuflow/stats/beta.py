@@ -18,7 +18,8 @@
   convergence-by-Procrustes check between starts, and the configuration is only centred and
   rotated to principal axes (no half-change scaling).
 * PERMANOVA: ``skbio.stats.distance.permanova`` (pseudo-F and p = (#{F* >= F} + 1)/(B + 1));
-  R^2 = 1 - SS_W/SS_T computed here with the same sums of squares (ALGORITHMS.md).
+  R^2 = SS_A/SS_T derived from that F, R^2 = F (a - 1) / (F (a - 1) + N - a)
+  (:func:`r_squared_from_f`).
 * PERMDISP: ``skbio.stats.distance.permdisp`` with ``test="median"`` (run by
   :mod:`otuflow.stats.permdisp`, same F and p, 2-5x faster; groups of >= 3 samples): F of the
   distances of each sample to its group's spatial median in the PCoA space of the positive
@@ -241,20 +242,31 @@ def nmds(
     return table, kruskal_stress1(dm.data, coords)
 
 
-def sums_of_squares(dm: DistanceMatrix, grouping) -> tuple[float, float]:
-    """PERMANOVA sums of squares (SS_T, SS_W) for a one-factor grouping aligned with ``dm.ids``.
+def r_squared_from_f(pseudo_f: float, n: int, groups: int) -> float:
+    """PERMANOVA R^2 from its pseudo-F, R^2 = F (a - 1) / (F (a - 1) + N - a).
 
-    SS_T = (1/N) sum_{i<j} d_ij^2; SS_W = sum_g (1/n_g) sum_{i<j in g} d_ij^2.
+    With F = [SS_A / (a - 1)] / [SS_W / (N - a)], F (a - 1) / (N - a) = SS_A / SS_W, so this is
+    SS_A / (SS_A + SS_W) = SS_A / SS_T (docs/algorithms.md, "PERMANOVA").
+
+    Parameters
+    ----------
+    pseudo_f : float
+        PERMANOVA pseudo-F (``skbio.stats.distance.permanova``'s test statistic).
+    n : int
+        Number of samples N.
+    groups : int
+        Number of groups a (2 <= a < N).
+
+    Returns
+    -------
+    float
+        R^2 in [0, 1]; 1 when F is infinite (no within-group variation), NaN when F is NaN (all
+        distances zero).
     """
-    d2 = np.asarray(dm.data) ** 2
-    labels = np.asarray(grouping)
-    n = len(labels)
-    ss_t = np.triu(d2, 1).sum() / n
-    ss_w = 0.0
-    for g in pd.unique(labels):
-        idx = np.flatnonzero(labels == g)
-        ss_w += np.triu(d2[np.ix_(idx, idx)], 1).sum() / idx.size
-    return float(ss_t), float(ss_w)
+    if np.isinf(pseudo_f):
+        return 1.0
+    between = pseudo_f * (groups - 1)
+    return float(between / (between + (n - groups)))
 
 
 def _subset(dm: DistanceMatrix, ids) -> DistanceMatrix:
@@ -269,11 +281,11 @@ def _one_test(dm: DistanceMatrix, grouping, permutations: int, seed) -> dict:
 
 
 def _one_test_serial(dm: DistanceMatrix, grouping, permutations: int, seed) -> dict:
-    ss_t, ss_w = sums_of_squares(dm, grouping)
     res = permanova(dm, list(grouping), permutations=permutations, seed=seed)
-    row = {"n": int(res["sample size"]), "groups": int(res["number of groups"]),
-           "pseudo_F": float(res["test statistic"]), "R2": 1 - ss_w / ss_t if ss_t else np.nan,
-           "p": float(res["p-value"])}
+    n, groups = int(res["sample size"]), int(res["number of groups"])
+    pseudo_f = float(res["test statistic"])
+    row = {"n": n, "groups": groups, "pseudo_F": pseudo_f,
+           "R2": r_squared_from_f(pseudo_f, n, groups), "p": float(res["p-value"])}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
