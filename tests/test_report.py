@@ -1,37 +1,45 @@
-"""The HTML report: structure, links, escaping, truncation, no external resources; methods text
-and tool versions."""
+"""The HTML report: a run's report from its declared inputs only, every method sentence from the
+config; structure, links, escaping, truncation and no external resources of the builder."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import stat
+import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from snakemake.utils import validate
 
 from conftest import REPO
+from otuflow.plan import RunPlan
 from otuflow.report import (
     FigureRef,
     ReportInputError,
     Section,
     TableRef,
     build_report,
-    collect_tool_versions,
     methods_text,
-    read_versions,
-    write_versions,
 )
-from otuflow.report.cli import add_subcommands
+from otuflow.report.assemble import FIGURE_SECTIONS, write_workflow_report
 from otuflow.report.tables import dataframe_to_html, format_cell
-from otuflow.report.versions import NOT_FOUND, package_version, tool_version
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 EVIL = "<script>alert('x')</script>"
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+#: What each tool's version command prints (real outputs), and the Python environment's record.
+VERSION_OUTPUTS = {
+    "vsearch": "vsearch v2.22.1_linux_x86_64, 23.5GB RAM, 2 cores\nhttps://github.com/torognes/vsearch\n",
+    "cutadapt": "5.2\n",
+    "mafft": "v7.505 (2022/Apr/10)\n",
+    "fasttree": "Detailed usage for FastTree 2.1.11 Double precision (No SSE3):\n",
+    "python": "Python\t3.11.7\notuflow\t0.1.0\nscikit-bio\t0.7.4\nnumpy\t2.4.0\n"
+    "snakemake\t9.27.1\n",
+}
 
 
 class _Checker(HTMLParser):
@@ -73,6 +81,9 @@ class _Checker(HTMLParser):
         if self._cell is not None:
             self._cell.append(data)
 
+    def links(self, attr: str) -> list[str]:
+        return [v for _tag, k, v in self.attrs if k == attr]
+
 
 def _parse(text: str) -> _Checker:
     checker = _Checker()
@@ -81,6 +92,272 @@ def _parse(text: str) -> _Checker:
     assert not checker.errors, checker.errors[:5]
     assert not checker.stack, f"unclosed elements {checker.stack}"
     return checker
+
+
+# --- a run's report from a fabricated results folder -------------------------------------------
+
+
+def _config(outdir: Path, **sections) -> dict:
+    """A config validated against the schema (defaults filled in), with ``sections`` merged."""
+    config = {"samples": "samples.tsv", "outdir": str(outdir),
+              "taxonomy": {"reference_fasta": "reference.fasta"}}  # fmt: skip
+    for section, values in sections.items():
+        config.setdefault(section, {}).update(values)
+    validate(config, str(SCHEMA))
+    return config
+
+
+def _groups(**sizes: int) -> pd.Series:
+    labels = [group for group, n in sizes.items() for _ in range(n)]
+    return pd.Series(labels, index=[f"S{i:02d}" for i in range(len(labels))], name="group")
+
+
+STUDY = {"Control": 3, "Opioid-S": 3, "Opioid-T": 3}
+GENERA = [f"Genus{i}" for i in range(20)]
+
+
+def _tsv(frame: pd.DataFrame, path: str, index: bool = False) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, sep="\t", index=index)
+
+
+def _write_tables(files: dict[str, str], plan: RunPlan, groups: pd.Series) -> None:
+    """Plausible contents for every table the report reads, shaped like the workflow's."""
+    rng = np.random.default_rng(1)
+    samples = list(groups.index)
+    otus = pd.Index([f"OTU_{i}" for i in range(1, 13)], name="OTU_ID")
+    counts = pd.DataFrame(rng.integers(0, 400, (len(otus), len(samples))), otus, samples)
+    taxonomy = pd.DataFrame({"domain": "Bacteria", "phylum": "Bacillota",
+                             "genus": [GENERA[i] if i % 4 else "" for i in range(len(otus))]},
+                            index=otus)  # fmt: skip
+    genus = pd.DataFrame(rng.integers(0, 300, (len(GENERA), len(samples))),
+                         pd.Index(GENERA, name="genus"), samples)  # fmt: skip
+    depth = 1200
+    kept, dropped = samples[:-1], samples[-1:]
+    alpha = pd.DataFrame({"group": groups[kept], "depth": depth, "observed_otus": 10,
+                          "chao1": 11.5, "shannon_2": 2.5}, index=pd.Index(kept, name="sample"))
+    tables = {
+        "groups": pd.DataFrame({"sample": samples, "group": groups.to_numpy()}),
+        "read_tracking": pd.DataFrame({"sample": samples, "input": 2000, "mapped": 1500,
+                                       "warning": ""}),
+        "otu_table": counts.reset_index(),
+        "otu_taxonomy": taxonomy.reset_index(),
+        "alpha": alpha.reset_index(),
+        "alpha_tests": pd.DataFrame({"metric": "chao1", "comparison": ["all groups"],
+                                     "test": "kruskal", "p": 0.31}),
+        "rarefaction_dropped": pd.DataFrame({"sample": dropped, "reads": 800, "depth": depth,
+                                             "reason": "below the rarefaction depth"}),
+        "permanova": pd.DataFrame({"metric": "braycurtis", "comparison": ["all groups"],
+                                   "pseudo_F": 2.1, "R2": 0.26, "p": 0.012}),
+        "genus_group_means": genus.T.groupby(groups).mean().T.reset_index(),
+        "genus_table": genus.reset_index(),
+        "differential_kruskal": pd.DataFrame({"genus": GENERA, "h": 1.5, "p": 0.4, "q": 0.8}),
+        "differential_summary": pd.DataFrame({"comparison": [c.label for c in plan.comparisons],
+                                              "test": "metastats", "features": len(GENERA)}),
+        "differential_counts": genus.reset_index(),
+        "differential_relative": (genus / genus.sum()).reset_index(),
+    }
+    for name, frame in tables.items():
+        _tsv(frame, files[name])
+    for name, path in files.items():
+        if name.startswith("differential_") and name not in tables:  # one test, one comparison
+            _tsv(pd.DataFrame({"genus": GENERA, "group_a": "a", "group_b": "b",
+                               "p": np.linspace(0.001, 0.9, len(GENERA)),
+                               "q": np.linspace(0.01, 0.95, len(GENERA))}), path)  # fmt: skip
+
+
+def fabricate_run(config: dict, groups: pd.Series) -> tuple[RunPlan, dict]:
+    """Write every file the plan declares for the report; returns the plan and the inputs."""
+    plan = RunPlan.from_config(config, groups)
+    files = plan.report_inputs()
+    _write_tables(files, plan, groups)
+    for figure in plan.figures():
+        for path in plan.figure_files(figure):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_bytes(b"\x89PNG fake" if path.endswith(".png") else b"<svg/>")
+    for key, text in VERSION_OUTPUTS.items():
+        Path(files[f"version_{key}"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(files[f"version_{key}"]).write_text(text)
+    svg = [plan.path("figure", stem=f.stem, ext=".svg") for f in plan.figures()]
+    return plan, {**files, "svg": svg}
+
+
+def _render(tmp_path: Path, samples: pd.Series | None = None, **sections):
+    """Fabricate a run with a config of ``sections`` and write its report into the outdir."""
+    config = _config(tmp_path / "results", **sections)
+    plan, inputs = fabricate_run(config, _groups(**STUDY) if samples is None else samples)
+    out = write_workflow_report(plan.path("report"), inputs, plan, config)
+    text = out.read_text()
+    doc = _parse(text)
+    return out, text, doc, " ".join("".join(doc.text).split()), plan, inputs
+
+
+def _targets(doc: _Checker, report: Path) -> set[Path]:
+    """Every file the report links, resolved from its folder."""
+    return {(report.parent / unquote(href)).resolve()
+            for href in doc.links("href") + doc.links("src") if not href.startswith("#")}
+
+
+def test_report_of_a_run_states_the_default_parameters(tmp_path):
+    out, html, doc, text, plan, inputs = _render(tmp_path)
+    for needle in (
+        "9 samples (Control: n = 3; Opioid-S: n = 3; Opioid-T: n = 3); 12 OTUs at 97 % identity",
+        "clustered into OTUs at 97 % identity", "mapped to an OTU at ≥ 97 % identity",
+        "RDP naive Bayesian classifier (Wang et al. 2007)", "100 bootstrap trials",
+        "confidence below 0.8", "Ranks below the RDP cut-off (0.8)",
+        "rarefied to 1,200 reads (the smallest sample total of at least 1,000 reads",
+        "1 sample(s) had fewer reads and were left out: S08.",
+        "compare_alpha_diversity (999 Monte Carlo permutations)",
+        "PERMANOVA (Anderson 2001; 999 permutations)", "PERMDISP (Anderson 2006; 999 permutations)",
+        "best of 20 random starts", "95 % confidence ellipses",
+        "Metastats (White et al. 2009; 1000 permutations", "95 % CI of the difference",
+        "Metastats q < 0.05 were called", "Shannon index with log base 2",
+        "Opioid vs Control: Welch's t-test, difference in mean proportions with 95 % CI",
+        "vsearch 2.22.1", "cutadapt 5.2", "MAFFT 7.505", "FastTree 2.1.11", "scikit-bio 0.7.4",
+        "snakemake 9.27.1", "on Python 3.11.7", "used seed 42",
+    ):
+        assert needle in text, needle
+    assert "SINTAX" not in text and "Edgar 2016" not in text
+    # Every figure of the plan, its SVG and every declared table is linked where it lies.
+    targets = _targets(doc, out)
+    declared = {Path(p).resolve() for k, p in inputs.items() if k not in ("svg",)
+                and not k.startswith("version_")} | {Path(p).resolve() for p in inputs["svg"]}
+    assert declared <= targets
+    assert targets <= declared  # nothing else
+    sections = list(dict.fromkeys(FIGURE_SECTIONS.values()))  # figures in plan order per section
+    by_section = sorted(plan.figures(), key=lambda f: sections.index(FIGURE_SECTIONS[f.kind]))
+    assert doc.links("src") == [f"figures/{f.stem}.png" for f in by_section]
+    anchors = [h[1:] for h in doc.links("href") if h.startswith("#")]
+    assert anchors == ["samples-and-groups", "read-tracking", "otus-and-taxonomy",
+                       "alpha-diversity", "beta-diversity", "differential-abundance", "methods"]
+    # Metastats tables sorted by q, one per comparison, titled by the comparison's label.
+    titles = [t for t in doc.text if t.startswith("Table ")]
+    assert [t.split(". ", 1)[1] for t in titles if "Metastats" in t] == [
+        f"Metastats, {c.label}" for c in plan.comparisons
+    ]
+
+
+def test_report_follows_the_config(tmp_path):
+    _, html, doc, text, *_ = _render(
+        tmp_path,
+        cluster={"identity": 0.99}, mapping={"identity": 0.99},
+        diversity={"permutations": 99, "nmds_starts": 7, "shannon_base": 2.718281828},
+        taxonomy={"method": "sintax", "confidence": 0.6},
+        differential={"confidence": 0.9, "q_threshold": 0.1, "permutations": 500},
+    )
+    assert "99 %" in text and "97 %" not in text
+    assert "12 OTUs at 99 % identity" in text
+    assert "99 permutations" in text and "99 Monte Carlo permutations" in text
+    assert "999" not in html.split("References")[0]  # (a DOI below holds 9993)
+    assert "SINTAX (Edgar 2016), vsearch 2.22.1 --sintax" in text
+    assert "cut-off 0.6 (--sintax_cutoff)" in text
+    assert "Ranks below the SINTAX cut-off (0.6)" in text
+    assert "RDP" not in html and "naive bayesian" not in html.lower() and "Wang et al" not in html
+    assert "90 % CI" in text and "95 % CI" not in text
+    assert "Metastats q < 0.1 were" in text and "q < 0.05" not in text
+    assert "Metastats (White et al. 2009; 500 permutations" in text
+    assert "best of 7 random starts" in text and "log base 2.71828" in text
+
+
+def test_report_reads_only_its_inputs(tmp_path):
+    config = _config(tmp_path / "results")
+    plan, inputs = fabricate_run(config, _groups(**STUDY))
+    # Move every input to its own folder, in a layout unlike the outdir's, then drop the outdir.
+    moved: dict = {}
+    for i, (name, path) in enumerate(sorted(inputs.items())):
+        if name == "svg":
+            continue
+        moved[name] = tmp_path / "scattered" / f"{i:03d}" / Path(path).name
+        moved[name].parent.mkdir(parents=True)
+        shutil.copy(path, moved[name])
+    moved["svg"] = []
+    for path in inputs["svg"]:
+        moved["svg"].append(tmp_path / "vector graphics" / Path(path).name)
+        moved["svg"][-1].parent.mkdir(exist_ok=True)
+        shutil.copy(path, moved["svg"][-1])
+    shutil.rmtree(tmp_path / "results")
+    out = write_workflow_report(tmp_path / "elsewhere" / "report.html", moved, plan, config)
+    doc = _parse(out.read_text())
+    targets = _targets(doc, out)
+    expected = {p.resolve() for k, p in moved.items() if k != "svg" and not k.startswith("version")}
+    assert targets == expected | {p.resolve() for p in moved["svg"]}
+    assert all(t.is_file() for t in targets)
+    assert "vector%20graphics/alpha_diversity.svg" in "".join(doc.links("href"))
+    assert not (tmp_path / "results").exists()
+    # An input that was not given is named, not looked for in the outdir.
+    del moved["alpha_tests"]
+    with pytest.raises(ReportInputError, match="'alpha_tests'"):
+        write_workflow_report(tmp_path / "elsewhere" / "r2.html", moved, plan, config)
+
+
+def test_captions_name_groups_whose_names_contain_vs(tmp_path):
+    groups = _groups(A=3, B=3, C=3)
+    _, html, doc, text, plan, _ = _render(
+        tmp_path, groups, groups={"order": ["C", "A", "B"]},
+        differential={"pooled": {"A_vs_B": ["A", "B"]}, "reference": "C"},
+    )
+    assert [c.label for c in plan.comparisons] == ["A_vs_B vs C", "A vs C", "B vs C", "A vs B"]
+    assert plan.comparisons[0].slug == "A_vs_B_vs_C"
+    assert "A_vs_B vs C: Welch's t-test" in text
+    assert "Metastats, A_vs_B vs C" in text
+    assert "A vs B vs C" not in text  # what parsing the slug "A_vs_B_vs_C" would give
+    assert "A vs B: Welch's t-test" in text
+
+
+def test_report_source_has_no_hard_coded_parameters():
+    source = "\n".join(p.read_text() for p in (REPO / "src" / "otuflow" / "report").glob("*.py"))
+    assert "_vs_" not in source  # a comparison's file-name part is never parsed
+    source = source.replace("ELLIPSE_LEVEL = 0.95", "")  # a drawing parameter, not in the config
+    assert not re.findall(r"(?<![\d.])(97|999|0\.05|0\.95|95 %)(?![\d])", source)
+
+
+# --- methods text ------------------------------------------------------------------------------
+
+
+VERSIONS = {"vsearch": "2.22.1", "cutadapt": "5.2", "MAFFT": "7.505", "FastTree": "2.1.11",
+            "scikit-bio": "0.7.4", "snakemake": "9.27.1", "Python": "3.11.7"}  # fmt: skip
+
+
+def test_methods_text_cites_parameters_and_versions(tmp_path):
+    config = _config(tmp_path, chimera={"reference": "gold <chimeras>.fa"})
+    text = methods_text(config, VERSIONS, rarefaction_depth=12345)
+    p, f = config["primers"], config["filter"]
+    for needle in (
+        f"forward 5'-{p['forward']}-3', reverse 5'-{p['reverse']}-3'",
+        "maximum error rate 0.1", "pairs without both primers discarded",
+        f"maximum expected errors {f['max_ee']:g}",
+        f"length {f['min_length']}-{f['max_length']} nt",
+        "minimum overlap 16 nt", "fewer than 2 times", "de novo (--uchime_denovo) and against "
+        "the reference gold <chimeras>.fa (--uchime_ref)", "rarefied to 12,345 reads",
+        "reference.fasta, cut to the amplified region", "8-mer words",
+    ):
+        assert needle in text, needle
+    references = text.split("\n\nReferences\n\n")[1]
+    for cited in ("Martin M (2011)", "Edgar RC, Haas BJ", "Wang Q", "Lozupone C",
+                  "Mölder F", "Storey JD"):
+        assert cited in references, cited
+    assert "SINTAX" not in references and "Quast C" not in references
+
+
+def test_methods_text_follows_the_config(tmp_path):
+    config = _config(
+        tmp_path, primers={"trim": False}, chimera={"denovo": False},
+        diversity={"rarefaction_depth": 5000, "beta_metrics": ["braycurtis"]},
+        taxonomy={"source": "silva", "method": "sintax", "extract_region": False},
+    )
+    text = methods_text(config, {"vsearch": "not installed"}, rarefaction_depth=5000)
+    assert "without primer trimming" in text and "forward 5'" not in text and "Martin" not in text
+    assert "Chimeric" not in text and "Edgar RC, Haas" not in text
+    assert "rarefied to 5,000 reads (the depth set in the config" in text
+    assert "Beta diversity (Bray-Curtis) was" in text and "UniFrac" not in text
+    assert "SILVA (SILVA_138.1_SSURef_NR99_tax_silva.fasta.gz; Quast et al. 2013)" in text
+    assert "cut to the amplified region" not in text
+    assert "Quast C et al. (2013)" in text and "Edgar RC (2016) SINTAX" in text
+    assert "merged with vsearch (Rognes" in text  # a version not installed is left out
+    assert "could not be analysed" in methods_text(config, {}, rarefaction_depth=None)
+
+
+# --- the report builder ------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -121,9 +398,8 @@ def test_report_structure_links_and_escaping(report_dir):
                        versions={"vsearch": "2.22.1", "tool<x>": "1.0"})
     text = out.read_text()
     doc = _parse(text)
-    srcs = [v for tag, k, v in doc.attrs if k == "src"]
-    hrefs = [v for tag, k, v in doc.attrs if k == "href"]
-    assert srcs == ["figures/alpha.png", "figures/pcoa.png", "figures/bars.png"]
+    hrefs = doc.links("href")
+    assert doc.links("src") == ["figures/alpha.png", "figures/pcoa.png", "figures/bars.png"]
     for link in ("figures/alpha.svg", "figures/pcoa.svg", "figures/alpha.png",
                  "figures/bars.png", "tables/welch.tsv"):
         assert link in hrefs
@@ -144,9 +420,28 @@ def test_report_structure_links_and_escaping(report_dir):
     assert {"120.5", "98.0", "12,345", "678", "1.2e-05", "0.500"} <= set(doc.cells)
 
 
+def test_svg_and_files_given_by_path_are_linked_relative_to_the_report(report_dir):
+    (report_dir / "vectors").mkdir()
+    (report_dir / "vectors" / "bars vector.svg").write_text("<svg/>")
+    section = Section("S", figures=[FigureRef(report_dir / "figures" / "bars.png", "c",
+                                              svg=report_dir / "vectors" / "bars vector.svg")],
+                      files=[report_dir / "tables" / "welch.tsv",
+                             report_dir / "figures" / "alpha.svg"])
+    doc = _parse(build_report(report_dir / "sub" / "r.html", [section]).read_text())
+    assert doc.links("src") == ["../figures/bars.png"]
+    assert doc.links("href")[1:] == ["../vectors/bars%20vector.svg", "../figures/bars.png",
+                                     "../vectors/bars%20vector.svg", "../tables/welch.tsv",
+                                     "../figures/alpha.svg"]  # fmt: skip
+    with pytest.raises(ReportInputError, match="nope.svg"):
+        build_report(report_dir / "r.html", [Section("S", figures=[
+            FigureRef("figures/bars.png", svg="figures/nope.svg")])])  # fmt: skip
+    with pytest.raises(ReportInputError, match="nope.tsv"):
+        build_report(report_dir / "r.html", [Section("S", files=["nope.tsv"])])
+
+
 def test_report_has_no_external_resources(report_dir):
     text = build_report(report_dir / "r.html", _sections(report_dir),
-                        methods=methods_text({}, {})).read_text()
+                        methods=methods_text(_config(report_dir), {}, 1000)).read_text()
     doc = _parse(text)
     for _tag, key, value in doc.attrs:
         if key in ("src", "href"):
@@ -166,11 +461,13 @@ def test_long_table_is_truncated_with_link(report_dir):
             '<a href="tables/welch.tsv">welch.tsv</a>.') in text
 
 
-def test_report_is_deterministic_and_atomic(report_dir):
-    a = build_report(report_dir / "a.html", _sections(report_dir)).read_bytes()
-    b = build_report(report_dir / "b.html", _sections(report_dir)).read_bytes()
+def test_report_is_deterministic_and_atomic(tmp_path):
+    config = _config(tmp_path / "results")
+    plan, inputs = fabricate_run(config, _groups(**STUDY))
+    a = write_workflow_report(tmp_path / "results" / "a.html", inputs, plan, config).read_bytes()
+    b = write_workflow_report(tmp_path / "results" / "b.html", inputs, plan, config).read_bytes()
     assert a == b
-    assert not [p for p in report_dir.iterdir() if "partial" in p.name]
+    assert not [p for p in (tmp_path / "results").iterdir() if "partial" in p.name]
 
 
 def test_missing_figure_or_table_is_a_clear_error(report_dir):
@@ -218,99 +515,3 @@ def test_dataframe_to_html_counts_hidden_rows_and_hides_range_index():
     assert hidden == 7
     assert html.count("<tr>") == 4  # header + 3 rows
     assert "<th></th>" not in html  # a plain RangeIndex is not shown
-
-
-def _config() -> dict:
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    config["taxonomy"] = {"confidence": 0.8, "reference": "SILVA 138.1 <SSU>"}
-    return config
-
-
-def test_methods_text_cites_parameters_and_versions():
-    config = _config()
-    versions = {"vsearch": "2.22.1", "cutadapt": "5.2", "MAFFT": "7.505", "FastTree": "2.1.11",
-                "scikit-bio": "0.7.4", "snakemake": "9.27.1", "Python": "3.11.7"}
-    text = methods_text(config, versions, rarefaction_depth=12345)
-    p = config["primers"]
-    for needle in (
-        f"forward 5'-{p['forward']}-3'", f"reverse 5'-{p['reverse']}-3'",
-        "cutadapt 5.2", "vsearch 2.22.1", "MAFFT 7.505", "FastTree 2.1.11", "scikit-bio 0.7.4",
-        "snakemake 9.27.1", "Python 3.11.7",
-        f"maximum expected errors {config['filter']['max_ee']:g}",
-        f"length {config['filter']['min_length']}-{config['filter']['max_length']} nt",
-        "OTUs at 97 % identity", "--uchime_denovo", "confidence below 0.8", "SILVA 138.1",
-        "rarefied to 12,345 reads", f"({config['diversity']['permutations']} permutations)",
-        f"{config['differential']['permutations']} permutations",
-        f"used seed {config['seed']}", "Wang et al. (2007)", "White et al. 2009",
-    ):
-        assert needle in text, needle
-
-
-def test_methods_text_follows_the_config():
-    config = _config()
-    config["cluster"]["identity"] = 0.99
-    config["primers"]["trim"] = False
-    config["chimera"]["reference"] = "gold.fa"
-    config["diversity"]["rarefaction_depth"] = None
-    config.pop("taxonomy")
-    text = methods_text(config, {})
-    assert "OTUs at 99 % identity" in text
-    assert "without primer trimming" in text and "forward 5'" not in text
-    assert "against the reference gold.fa (--uchime_ref)" in text
-    assert f"at least {config['diversity']['rarefaction_floor']:,} reads" in text
-    assert "bootstrap confidence" not in text  # no classifier settings given
-    assert "vsearch (Rognes" in text  # a tool without a known version is named without one
-
-
-def _fake_tool(folder: Path, name: str, body: str) -> None:
-    path = folder / name
-    path.write_text(f"#!/bin/sh\n{body}\n")
-    path.chmod(path.stat().st_mode | stat.S_IEXEC)
-
-
-def test_tool_versions_parse_stdout_stderr_and_missing(tmp_path, monkeypatch):
-    _fake_tool(tmp_path, "fasttreeish", 'echo "FastTree Version 9.8.7 Double" >&2; exit 1')
-    _fake_tool(tmp_path, "plainver", 'echo "5.2"')
-    _fake_tool(tmp_path, "noversion", 'echo "hello"')
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    tools = {
-        "A": (("fasttreeish",), r"FastTree [Vv]ersion (\d+(?:\.\d+)+)"),
-        "B": (("plainver", "--version"), r"^\s*(\d+(?:\.\d+)+\S*)"),
-        "C": (("noversion",), r"v(\d+\.\d+)"),
-        "D": (("surely-not-installed-xyz",), r"(\d+)"),
-    }
-    got = collect_tool_versions(tools, packages=("numpy", "no-such-package-xyz"))
-    assert got["A"] == "9.8.7"
-    assert got["B"] == "5.2"
-    assert got["C"] == "unknown (hello)"
-    assert got["D"] == NOT_FOUND
-    assert got["numpy"] == np.__version__
-    assert got["no-such-package-xyz"] == NOT_FOUND
-    assert list(got)[:4] == ["A", "B", "C", "D"] and "Python" in got and "otuflow" in got
-
-
-def test_default_tools_report_a_version_or_not_found():
-    got = collect_tool_versions()
-    for name in ("vsearch", "cutadapt", "MAFFT", "FastTree"):
-        assert got[name] == NOT_FOUND or got[name][0].isdigit(), (name, got[name])
-    assert got["pandas"] == pd.__version__
-    assert package_version("scikit-bio") != NOT_FOUND
-
-
-def test_tool_version_timeout_is_reported(tmp_path, monkeypatch):
-    _fake_tool(tmp_path, "sleepy", "sleep 5")
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    assert tool_version(("sleepy",), r"(\d+)", timeout=0.2) == "unknown (TimeoutExpired)"
-
-
-def test_versions_file_round_trip_and_cli(tmp_path):
-    versions = {"vsearch": "2.22.1", "FastTree": NOT_FOUND}
-    assert read_versions(write_versions(tmp_path / "v.tsv", versions)) == versions
-    (tmp_path / "bad.tsv").write_text("software\tversion\nvsearch\n")
-    with pytest.raises(ValueError, match="line 2"):
-        read_versions(tmp_path / "bad.tsv")
-    parser = argparse.ArgumentParser()
-    add_subcommands(parser.add_subparsers())
-    args = parser.parse_args(["tool-versions", "--out", str(tmp_path / "cli.tsv")])
-    assert args.func(args) == 0
-    assert read_versions(tmp_path / "cli.tsv")["pandas"] == pd.__version__

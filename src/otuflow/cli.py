@@ -12,7 +12,6 @@ import sys
 _COMMAND_MODULES = (
     "otuflow.simulate.cli",
     "otuflow.classify.cli",
-    "otuflow.report.cli",
 )
 
 

@@ -1,4 +1,8 @@
-"""The HTML report: sections of figures and tables, methods text and software versions."""
+"""The HTML report: sections of figures and tables, methods text and software versions.
+
+:func:`otuflow.report.assemble.write_workflow_report` writes a run's report from the files the
+run plan declares for it; software versions come from :mod:`otuflow.software`.
+"""
 
 from otuflow.report.builder import (
     FigureRef,
@@ -9,7 +13,6 @@ from otuflow.report.builder import (
     render_report,
 )
 from otuflow.report.methods import methods_text
-from otuflow.report.versions import collect_tool_versions, read_versions, write_versions
 
 __all__ = [
     "FigureRef",
@@ -17,9 +20,6 @@ __all__ = [
     "Section",
     "TableRef",
     "build_report",
-    "collect_tool_versions",
     "methods_text",
-    "read_versions",
     "render_report",
-    "write_versions",
 ]

@@ -30,7 +30,7 @@ th, td { padding: 3px 10px; border-bottom: 1px solid var(--rule); text-align: le
 thead th { border-bottom: 2px solid var(--ink); }
 tbody tr:nth-child(even) { background: var(--band); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-p.truncated { font-size: .86em; color: var(--muted); }
+p.truncated, p.files { font-size: .86em; color: var(--muted); }
 .methods p { max-width: 80ch; }
 a { color: var(--accent); }
 @media print { nav.toc { display: none; } section { break-inside: avoid-page; } }

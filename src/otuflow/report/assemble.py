@@ -1,40 +1,93 @@
-"""Gather the workflow's results folder into the sections of the HTML report."""
+"""Assemble a run's HTML report from its declared inputs and its run plan.
+
+The report opens only the files it is given (:meth:`otuflow.plan.RunPlan.report_inputs` names
+them), never a path built from the output folder; comparisons and figures come from the plan and
+every stated parameter from the config (:mod:`otuflow.report.methods`).
+"""
 
 from __future__ import annotations
 
-import html
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from otuflow.report.builder import FigureRef, Section, TableRef, build_report
-from otuflow.report.figures import METRIC_TITLES
-from otuflow.report.methods import methods_text
+from otuflow.plan import DIFFERENTIAL_TESTS, Figure, RunPlan, differential_key
+from otuflow.report.builder import FigureRef, ReportInputError, Section, TableRef, build_report
+from otuflow.report.methods import (
+    BETA_NAMES,
+    ELLIPSE_LEVEL,
+    alpha_sentences,
+    beta_sentences,
+    clustering_sentence,
+    differential_sentences,
+    methods_text,
+    pct,
+    rarefaction_sentence,
+    stamp_interval,
+    taxonomy_sentence,
+    unclassified_sentence,
+)
+from otuflow.software import PYTHON_KEY, TOOLS, read_versions
+
+PathLike = str | os.PathLike
+RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
+_PLURAL = {"genus": "genera", "phylum": "phyla"}
+
+#: Figure kind (:attr:`otuflow.plan.Figure.kind`) -> title of the section showing it.
+FIGURE_SECTIONS = {
+    "read_tracking": "Read tracking",
+    "bars_samples": "OTUs and taxonomy",
+    "bars_groups": "OTUs and taxonomy",
+    "rarefaction_curves": "Alpha diversity",
+    "alpha": "Alpha diversity",
+    "pcoa": "Beta diversity",
+    "nmds": "Beta diversity",
+    "significant_taxa": "Differential abundance",
+    "stamp": "Differential abundance",
+}
 
 
-def _tsv(path: Path, index_col=None) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", index_col=index_col)
+class _Inputs:
+    """The report's declared inputs; the only files it opens or links."""
+
+    def __init__(self, inputs: Mapping[str, PathLike | Sequence[PathLike]]) -> None:
+        self.files = dict(inputs)
+        self.svg = {Path(p).stem: Path(p).resolve() for p in self.files.get("svg", ())}
+
+    def path(self, name: str) -> Path:
+        if name not in self.files:
+            raise ReportInputError(f"report input {name!r} was not given to the report")
+        return Path(self.files[name]).resolve()
+
+    def table(self, name: str, index_col=None) -> pd.DataFrame:
+        path = self.path(name)
+        try:
+            return pd.read_csv(path, sep="\t", index_col=index_col)
+        except (OSError, ValueError) as error:
+            raise ReportInputError(f"report input {name!r}: cannot read {path}: {error}") from None
 
 
-def taxonomy_summary(otu_table: Path, taxonomy: Path) -> pd.DataFrame:
+def taxonomy_summary(otu_table: pd.DataFrame, taxonomy: pd.DataFrame) -> pd.DataFrame:
     """Share of OTUs and reads assigned at each rank.
 
     Parameters
     ----------
-    otu_table, taxonomy : path
-        ``otu_table.tsv`` and ``otu_taxonomy.tsv``.
+    otu_table : pandas.DataFrame
+        Reads per OTU (rows) and sample (columns).
+    taxonomy : pandas.DataFrame
+        Taxon per OTU (rows) and rank (columns); empty or missing = not assigned.
 
     Returns
     -------
     pandas.DataFrame
-        One row per rank: OTUs assigned, reads assigned, and their percentages.
+        One row per rank present: OTUs assigned, reads assigned, and their percentages.
     """
-    table = _tsv(otu_table, "OTU_ID")
-    tax = _tsv(taxonomy, "OTU_ID").reindex(table.index)
-    reads = table.sum(axis=1)
+    tax = taxonomy.reindex(otu_table.index)
+    reads = otu_table.sum(axis=1)
     rows = []
-    for rank in ("domain", "phylum", "class", "order", "family", "genus", "species"):
+    for rank in RANKS:
         if rank not in tax:
             continue
         assigned = tax[rank].notna() & (tax[rank].astype(str) != "")
@@ -48,158 +101,247 @@ def taxonomy_summary(otu_table: Path, taxonomy: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _group_intro(groups: pd.DataFrame, order: Sequence[str], table: pd.DataFrame) -> str:
-    counts = groups["group"].value_counts()
-    parts = [f"{html.escape(g)}: n = {int(counts[g])}" for g in order if g in counts]
-    return (
-        f"<p>{len(groups)} samples ({'; '.join(parts)}); {len(table)} OTUs at 97 % identity, "
-        f"{int(table.to_numpy().sum()):,} reads in the OTU table.</p>"
-    )
+def figure_caption(figure: Figure, config: Mapping) -> str:
+    """Caption of one of the plan's figures, with the parameters from ``config``.
 
-
-def workflow_sections(
-    out: Path, order: Sequence[str], metrics: Sequence[str], slugs: Sequence[str], rank: str
-) -> list[Section]:
-    """The report sections for a results folder written by the workflow.
-
-    Parameters
-    ----------
-    out : path
-        The workflow's ``outdir``.
-    order : sequence of str
-        Group order.
-    metrics : sequence of str
-        Beta-diversity metrics computed.
-    slugs : sequence of str
-        Comparisons run, as ``<A>_vs_<B>``.
-    rank : str
-        Rank of the differential-abundance tests.
+    Raises
+    ------
+    ValueError
+        For a figure kind the report does not know.
     """
-    fig = out / "figures"
-    table = _tsv(out / "otu" / "otu_table.tsv", "OTU_ID")
-    groups = _tsv(out / "groups.tsv")
-    dropped = _tsv(out / "alpha" / "rarefaction_dropped.tsv")
-    depth = _tsv(out / "alpha" / "alpha_diversity.tsv", 0)["depth"]
-    depth_text = f"{int(depth.iloc[0]):,} reads" if len(depth) else "(no sample)"
+    kind, diversity = figure.kind, config["diversity"]
+    metric = BETA_NAMES.get(figure.metric, figure.metric)
+    ellipses = f"{pct(ELLIPSE_LEVEL)} confidence ellipses per group"
+    if kind in ("bars_samples", "bars_groups"):
+        plural = _PLURAL.get(figure.rank, figure.rank)
+        top = config["composition"].get(f"top_{plural}")
+        taxa = f"Top {top} {plural}" if top else plural.capitalize()
+        return f"{taxa} per sample." if kind == "bars_samples" else f"{taxa}, group means."
+    captions = {
+        "read_tracking": "Read pairs kept per step and sample.",
+        "rarefaction_curves": "Rarefaction curves per sample.",
+        "alpha": f"Chao1 and Shannon index (log base {float(diversity['shannon_base']):g}) per "
+        "group.",
+        "pcoa": f"PCoA of {metric} distances, {ellipses}.",
+        "nmds": f"NMDS of {metric} distances (best of {diversity['nmds_starts']} starts), "
+        f"{ellipses}.",
+        "significant_taxa": f"Relative abundance of the {figure.rank} taxa with Metastats q < "
+        f"{float(config['differential']['q_threshold']):g} in any comparison (if none, those "
+        "with the smallest p).",
+    }
+    if kind == "stamp":
+        return (f"{figure.comparison.label}: Welch's t-test, difference in mean proportions "
+                f"with {stamp_interval(config)} (STAMP extended error bar).")  # fmt: skip
+    if kind not in captions:
+        raise ValueError(f"the report has no caption for figures of kind {kind!r}")
+    return captions[kind]
+
+
+def _figures(inputs: _Inputs, plan: RunPlan, config: Mapping) -> dict[str, list[FigureRef]]:
+    """Section title -> its figures, in plan order."""
+    placed: dict[str, list[FigureRef]] = {title: [] for title in FIGURE_SECTIONS.values()}
+    for figure in plan.figures():
+        if figure.kind not in FIGURE_SECTIONS:
+            raise ValueError(f"the report has no section for figures of kind {figure.kind!r}")
+        png = inputs.path(f"figure_{figure.stem}")
+        placed[FIGURE_SECTIONS[figure.kind]].append(
+            FigureRef(png, figure_caption(figure, config), svg=inputs.svg.get(figure.stem, False))
+        )
+    return placed
+
+
+def _count_text(groups: pd.DataFrame, order: Sequence[str]) -> str:
+    counts = groups["group"].astype(str).value_counts()
+    names = [g for g in order if g in counts] + sorted(set(counts.index) - set(order))
+    return "; ".join(f"{g}: n = {int(counts[g])}" for g in names)
+
+
+def _rarefaction_depth(alpha: pd.DataFrame) -> int | None:
+    return int(alpha["depth"].iloc[0]) if len(alpha) else None
+
+
+def _samples_section(inputs: _Inputs, config: Mapping) -> Section:
+    groups = inputs.table("groups")
+    table = inputs.table("otu_table", 0)
+    intro = (
+        f"{len(groups)} samples ({_count_text(groups, config['groups']['order'])}); "
+        f"{len(table)} OTUs at {pct(config['cluster']['identity'])} identity, "
+        f"{int(table.to_numpy().sum()):,} reads in the OTU table."
+    )
+    return Section("Samples and groups", intro,
+                   tables=[TableRef("Samples and their groups", inputs.path("groups"),
+                                    max_rows=200)],
+                   files=[inputs.path("otu_table")])  # fmt: skip
+
+
+def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]) -> Section:
+    steps = ["pair merging and quality filtering (vsearch)", "mapping to the OTUs"]
+    if config["primers"]["trim"]:
+        steps.insert(0, "primer trimming (cutadapt)")
+    intro = (
+        f"Read pairs of each sample kept at each step: {', '.join(steps)}. A sample losing more "
+        f"than {pct(config['tracking']['max_step_loss'])} of its reads at one step is flagged "
+        "in the warning column."
+    )
+    return Section("Read tracking", intro, figures=figures,
+                   tables=[TableRef("Read tracking", inputs.path("read_tracking"),
+                                    max_rows=200)])  # fmt: skip
+
+
+def _taxonomy_section(
+    inputs: _Inputs, config: Mapping, versions: Mapping[str, str], figures: list[FigureRef]
+) -> Section:
+    intro = (f"{clustering_sentence(config)} {taxonomy_sentence(config, versions)} "
+             f"{unclassified_sentence(config)}")  # fmt: skip
+    summary = taxonomy_summary(inputs.table("otu_table", 0), inputs.table("otu_taxonomy", 0))
+    return Section(
+        "OTUs and taxonomy", intro, figures=figures,
+        tables=[
+            TableRef("Assignment per rank", summary),
+            TableRef("Genus mean relative abundance per group",
+                     inputs.path("genus_group_means"), max_rows=30),
+            TableRef("OTU taxonomy", inputs.path("otu_taxonomy"), max_rows=30),
+        ],
+        files=[inputs.path("genus_table")],
+    )  # fmt: skip
+
+
+def _alpha_section(
+    inputs: _Inputs, config: Mapping, versions: Mapping[str, str], figures: list[FigureRef]
+) -> Section:
+    alpha = inputs.table("alpha", 0)
+    dropped = inputs.table("rarefaction_dropped")
     dropped_text = (
         "No sample was dropped."
         if dropped.empty
         else f"{len(dropped)} sample(s) had fewer reads and were left out: "
-        + ", ".join(dropped["sample"].astype(str))
-        + "."
-    )
-    sections = [
-        Section("Samples and groups", _group_intro(groups, order, table),
-                tables=[TableRef("Samples and their groups", out / "groups.tsv", max_rows=200)]),
-        Section(
-            "Read tracking",
-            "Read pairs of each sample kept at each step: primer trimming (cutadapt), pair "
-            "merging and quality filtering (vsearch), and mapping to the OTUs.",
-            figures=[FigureRef(fig / "read_tracking.png", "Reads kept per step and sample.")],
-            tables=[TableRef("Read tracking", out / "qc" / "read_tracking.tsv", max_rows=200)],
-        ),
-        Section(
-            "OTUs and taxonomy",
-            "Taxonomic composition from the RDP naive Bayesian classifier; taxa below the "
-            "bootstrap cut-off are shown as <parent>_unclassified, OTUs without any "
-            "assignment as Unassigned.",
-            figures=[
-                FigureRef(fig / "phylum_bars_samples.png", "Phyla per sample (Fig. 5A style)."),
-                FigureRef(fig / "phylum_bars_groups.png", "Phyla, group means."),
-                FigureRef(fig / "genus_bars_samples.png", "Top genera per sample (Fig. 5B)."),
-                FigureRef(fig / "genus_bars_groups.png", "Top genera, group means."),
-            ],
-            tables=[
-                TableRef("Assignment per rank",
-                         taxonomy_summary(out / "otu" / "otu_table.tsv",
-                                          out / "taxonomy" / "otu_taxonomy.tsv")),
-                TableRef("Genus mean relative abundance per group",
-                         out / "composition" / "genus_group_means.tsv", max_rows=30),
-                TableRef("OTU taxonomy", out / "taxonomy" / "otu_taxonomy.tsv", max_rows=30),
-            ],
-        ),  # fmt: skip
-        Section(
-            "Alpha diversity",
-            f"Samples were rarefied to {depth_text}. {dropped_text} Groups are compared with "
-            "Kruskal-Wallis and pairwise nonparametric t-tests (999 Monte Carlo permutations, "
-            "as QIIME 1 compare_alpha_diversity) with Bonferroni and Benjamini-Hochberg "
-            "correction.",
-            figures=[
-                FigureRef(fig / "rarefaction_curves.png", "Rarefaction curves per sample."),
-                FigureRef(fig / "alpha_diversity.png", "Chao1 and Shannon per group (Fig. 4A-B)."),
-            ],
-            tables=[
-                TableRef("Alpha diversity tests", out / "alpha" / "alpha_tests.tsv"),
-                TableRef("Samples below the rarefaction depth", dropped),
-                TableRef("Alpha diversity per sample", out / "alpha" / "alpha_diversity.tsv",
-                         max_rows=100),
-            ],
-        ),  # fmt: skip
-        Section(
-            "Beta diversity",
-            "Distances on the rarefied table; PCoA (scikit-bio) and non-metric MDS (SMACOF as "
-            "in scikit-learn, best of several random starts, Kruskal stress-1), 95 % confidence "
-            "ellipses per group; PERMANOVA with 999 permutations and PERMDISP (scikit-bio).",
-            figures=[
-                FigureRef(fig / f"{kind}_{m}.png", f"{kind.upper()} of {METRIC_TITLES.get(m, m)}.")
-                for m in metrics
-                for kind in ("pcoa", "nmds")
-            ],
-            tables=[TableRef("PERMANOVA and PERMDISP", out / "beta" / "permanova.tsv",
-                             max_rows=100)],
-        ),  # fmt: skip
-    ]
-    diff = out / "differential"
-    figures = [FigureRef(fig / "significant_taxa.png",
-                         f"Relative abundance of the {rank} taxa found by Metastats (Fig. 6).")]
-    figures += [FigureRef(fig / f"stamp_{s}.png",
-                          f"{s.replace('_vs_', ' vs ')}: Welch's t-test, difference in mean "
-                          "proportions with 95 % CI (STAMP extended error bar).")
-                for s in slugs]  # fmt: skip
-    tables = [TableRef("Tests run", diff / "summary.tsv")]
-    for s in slugs:
-        result = _tsv(diff / f"metastats_{s}.tsv").sort_values(["q", "p"])
-        tables.append(TableRef(f"Metastats, {s.replace('_vs_', ' vs ')}", result,
+        + ", ".join(dropped["sample"].astype(str)) + "."
+    )  # fmt: skip
+    intro = (f"{rarefaction_sentence(config, _rarefaction_depth(alpha))} {dropped_text} "
+             f"{alpha_sentences(config, versions)}")  # fmt: skip
+    return Section(
+        "Alpha diversity", intro, figures=figures,
+        tables=[
+            TableRef("Alpha diversity tests", inputs.path("alpha_tests")),
+            TableRef("Samples below the rarefaction depth", dropped,
+                     link=inputs.path("rarefaction_dropped")),
+            TableRef("Alpha diversity per sample", inputs.path("alpha"), max_rows=100),
+        ],
+    )  # fmt: skip
+
+
+def _differential_section(
+    inputs: _Inputs, plan: RunPlan, config: Mapping, figures: list[FigureRef]
+) -> Section:
+    intro = differential_sentences(config)
+    if plan.skipped:
+        intro += " Not run: " + "; ".join(
+            f"{s.name_a} vs {s.name_b} ({s.reason})" for s in plan.skipped
+        ) + "."
+    tables = [TableRef("Tests run", inputs.path("differential_summary"))]
+    files = []
+    for comparison in plan.comparisons:
+        name = f"differential_{differential_key('metastats', comparison)}"
+        result = inputs.table(name).sort_values(["q", "p"])
+        tables.append(TableRef(f"Metastats, {comparison.label}", result,
                                "Sorted by q; the full table is linked.", max_rows=15,
-                               link=diff / f"metastats_{s}.tsv"))  # fmt: skip
-    tables.append(TableRef("Kruskal-Wallis across groups", diff / "kruskal_wallis.tsv",
+                               link=inputs.path(name)))  # fmt: skip
+        files += [
+            inputs.path(f"differential_{differential_key(test, comparison)}")
+            for test in DIFFERENTIAL_TESTS
+            if test != "metastats"
+        ]
+    tables.append(TableRef("Kruskal-Wallis across groups", inputs.path("differential_kruskal"),
                            max_rows=15))  # fmt: skip
-    sections.append(Section(
-        "Differential abundance",
-        f"{rank.capitalize()}-level counts compared with Metastats (White et al. 2009: "
-        "permutation t-test on proportions, Fisher's exact test for sparse taxa, Storey "
-        "q-values), Welch's t-test as in STAMP, Wilcoxon rank-sum and Kruskal-Wallis.",
-        figures=figures, tables=tables,
-    ))  # fmt: skip
-    return sections
+    files += [inputs.path("differential_counts"), inputs.path("differential_relative")]
+    return Section("Differential abundance", intro, figures=figures, tables=tables, files=files)
 
 
-def write_workflow_report(
-    out_html: Path, out: Path, config: Mapping, versions: Mapping[str, str],
-    slugs: Sequence[str],
-) -> Path:  # fmt: skip
-    """Write ``report.html`` for a finished run.
+def workflow_sections(
+    inputs: Mapping[str, PathLike | Sequence[PathLike]],
+    plan: RunPlan,
+    config: Mapping,
+    versions: Mapping[str, str] | None = None,
+) -> list[Section]:
+    """The report's sections for one run.
 
     Parameters
     ----------
-    out_html : path
-        Destination (inside ``out`` so figure links are relative).
-    out : path
-        The workflow's ``outdir``.
+    inputs : mapping
+        Input name -> file, for every name of :meth:`otuflow.plan.RunPlan.report_inputs`, and
+        ``"svg"`` -> the SVG files of the figures (matched to a figure by file stem). Relative
+        paths are taken from the working directory.
+    plan : otuflow.plan.RunPlan
+        The run plan: comparisons, figures, beta metrics and rank.
     config : mapping
-        The run's configuration (for the methods text and group order).
-    versions : mapping
-        Tool and package versions.
-    slugs : sequence of str
-        Comparisons run, as ``<A>_vs_<B>``.
+        The validated run config.
+    versions : mapping, optional
+        Software -> version, for the tool names in the section texts.
+
+    Returns
+    -------
+    list of Section
+        Figures and tables hold absolute paths; :func:`otuflow.report.builder.build_report`
+        links them relative to the report.
+
+    Raises
+    ------
+    ReportInputError
+        An input the report needs was not given or cannot be read.
     """
-    out, out_html = Path(out).resolve(), Path(out_html).resolve()
-    depth = _tsv(out / "alpha" / "alpha_diversity.tsv", 0)["depth"]
-    sections = workflow_sections(
-        out, config["groups"]["order"], config["diversity"]["beta_metrics"], slugs,
-        config["differential"]["rank"],
-    )  # fmt: skip
-    methods = methods_text(config, versions, int(depth.iloc[0]) if len(depth) else None)
+    files = _Inputs(inputs)
+    versions = versions or {}
+    figures = _figures(files, plan, config)
+    return [
+        _samples_section(files, config),
+        _tracking_section(files, config, figures["Read tracking"]),
+        _taxonomy_section(files, config, versions, figures["OTUs and taxonomy"]),
+        _alpha_section(files, config, versions, figures["Alpha diversity"]),
+        Section("Beta diversity", beta_sentences(config), figures=figures["Beta diversity"],
+                tables=[TableRef("PERMANOVA and PERMDISP", files.path("permanova"),
+                                 max_rows=100)]),
+        _differential_section(files, plan, config, figures["Differential abundance"]),
+    ]  # fmt: skip
+
+
+def write_workflow_report(
+    out_html: PathLike,
+    inputs: Mapping[str, PathLike | Sequence[PathLike]],
+    plan: RunPlan,
+    config: Mapping,
+) -> Path:
+    """Write a run's HTML report, reading only ``inputs``.
+
+    Parameters
+    ----------
+    out_html : path-like
+        Report file; figures and tables are linked relative to its folder.
+    inputs : mapping
+        Input name -> file: every name of :meth:`otuflow.plan.RunPlan.report_inputs` (tables,
+        ``figure_<stem>`` PNGs, ``version_<key>`` software version records), and ``"svg"`` ->
+        the figures' SVG files.
+    plan : otuflow.plan.RunPlan
+        The run plan.
+    config : mapping
+        The validated run config (every method sentence states its values).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_html``.
+
+    Raises
+    ------
+    ReportInputError
+        An input is missing or unreadable.
+    otuflow.software.VersionError
+        A software version record holds no version.
+    """
+    files = _Inputs(inputs)
+    versions = read_versions({key: files.path(f"version_{key}") for key in [*TOOLS, PYTHON_KEY]})
+    sections = workflow_sections(inputs, plan, config, versions)
+    depth = _rarefaction_depth(files.table("alpha", 0))
     return build_report(out_html, sections, title="otuflow report",
-                        subtitle="16S rRNA amplicon analysis", methods=methods,
+                        subtitle="16S rRNA amplicon analysis",
+                        methods=methods_text(config, versions, depth),
                         versions=versions)  # fmt: skip

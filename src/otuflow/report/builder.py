@@ -38,13 +38,14 @@ class FigureRef:
         The PNG, relative to the report's folder (an absolute path is made relative to it).
     caption : str
         Plain text (escaped).
-    svg : bool or None
-        Link the SVG beside the PNG: None = when it exists.
+    svg : bool, path-like or None
+        The SVG version to link: a path (relative to the report's folder, or absolute), True
+        (the SVG beside the PNG), False (none) or None (the one beside the PNG, if it exists).
     """
 
     path: str | os.PathLike
     caption: str = ""
-    svg: bool | None = None
+    svg: bool | str | os.PathLike | None = None
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,16 @@ class Section:
         HTML form without ``html.escape``.
     figures : sequence of FigureRef or (path, caption)
     tables : sequence of TableRef or (title, data, caption[, max_rows])
+    files : sequence of path-like
+        Further files to link at the end of the section (relative to the report's folder, or
+        absolute), shown by file name.
     """
 
     title: str
     intro: str = ""
     figures: Sequence[FigureRef | tuple] = field(default_factory=tuple)
     tables: Sequence[TableRef | tuple] = field(default_factory=tuple)
+    files: Sequence[str | os.PathLike] = field(default_factory=tuple)
 
 
 def _as_figure(f) -> FigureRef:
@@ -108,6 +113,11 @@ def _rel(path: str | os.PathLike, root: Path) -> PurePosixPath:
     if p.is_absolute():
         p = Path(os.path.relpath(p, root.resolve()))
     return PurePosixPath(p.as_posix())
+
+
+def _on_disk(rel: PurePosixPath, root: Path) -> Path:
+    """The file a link relative to ``root`` points to (``root`` need not exist yet)."""
+    return Path(os.path.normpath(root.resolve() / rel))
 
 
 def _url(rel: PurePosixPath) -> str:
@@ -141,15 +151,25 @@ class _Ids:
         return ident
 
 
-def _figure_html(fig: FigureRef, number: int, root: Path, check_files: bool) -> str:
-    rel = _rel(fig.path, root)
-    if check_files and not (root / rel).is_file():
+def _linked(path: str | os.PathLike, root: Path, check_files: bool, what: str) -> PurePosixPath:
+    """``path`` relative to ``root``; with ``check_files``, fail unless the file exists."""
+    rel = _rel(path, root)
+    target = _on_disk(rel, root)
+    if check_files and not target.is_file():
         raise ReportInputError(
-            f"report figure {str(fig.path)!r} not found at {root / rel}; build the figure first "
-            "or fix the path (relative to the report's folder)"
+            f"report {what} {str(path)!r} not found at {target}; build it first or fix the "
+            "path (relative to the report's folder)"
         )
-    svg_rel = rel.with_suffix(".svg")
-    has_svg = fig.svg if fig.svg is not None else (root / svg_rel).is_file()
+    return rel
+
+
+def _figure_html(fig: FigureRef, number: int, root: Path, check_files: bool) -> str:
+    rel = _linked(fig.path, root, check_files, "figure")
+    if fig.svg is None or isinstance(fig.svg, bool):
+        svg_rel = rel.with_suffix(".svg")
+        has_svg = fig.svg if fig.svg is not None else _on_disk(svg_rel, root).is_file()
+    else:
+        svg_rel, has_svg = _linked(fig.svg, root, check_files, "figure"), True
     caption = html.escape(fig.caption)
     img = f'<img src="{_url(rel)}" alt="Figure {number}. {caption}" loading="lazy">'
     links = f'<a href="{_url(rel)}">PNG</a>'
@@ -166,7 +186,7 @@ def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> st
         df = tab.data
     else:
         rel = _rel(tab.data, root)
-        path = root / rel
+        path = _on_disk(rel, root)
         try:
             df = pd.read_csv(path, sep="\t")
         except (OSError, ValueError) as exc:
@@ -181,11 +201,7 @@ def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> st
              f'<div class="table-wrap">\n{table}\n</div>']
     link_html = ""
     if link is not None:
-        rel_link = _rel(link, root)
-        if check_files and not (root / rel_link).is_file():
-            raise ReportInputError(
-                f"report table {tab.title!r}: linked TSV {root / rel_link} not found"
-            )
+        rel_link = _linked(link, root, check_files, f"table {tab.title!r}: linked TSV")
         link_html = f'<a href="{_url(rel_link)}">{html.escape(rel_link.name)}</a>'
     if hidden:
         note = f"Showing the first {len(df) - hidden:,} of {len(df):,} rows"
@@ -224,6 +240,11 @@ def render_report(
         for t in sec.tables:
             n_tab += 1
             parts.append(_table_html(_as_table(t), n_tab, root, check_files))
+        if sec.files:
+            links = [_linked(f, root, check_files, "file") for f in sec.files]
+            parts.append('<p class="files">Files: ' + ", ".join(
+                f'<a href="{_url(rel)}">{html.escape(rel.name)}</a>' for rel in links
+            ) + "</p>")  # fmt: skip
         parts.append("</section>")
         body.append("\n".join(parts))
     if methods or versions:
@@ -286,8 +307,8 @@ def build_report(
         Methods text, e.g. from :func:`otuflow.report.methods.methods_text`; always escaped,
         blank lines separate paragraphs.
     versions : mapping, optional
-        Software -> version, e.g. from :func:`otuflow.report.versions.collect_tool_versions`,
-        shown under Methods.
+        Software -> version, e.g. from :func:`otuflow.software.read_versions`, shown under
+        Methods.
     check_files : bool
         Fail when a linked figure or TSV does not exist.
 

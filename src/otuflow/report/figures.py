@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -15,14 +15,11 @@ from otuflow.plots.rarefaction import plot_rarefaction_curves
 from otuflow.plots.stamp import extended_error_bar
 from otuflow.plots.taxa import stacked_bars
 from otuflow.plots.tracking import read_tracking_plot
+from otuflow.report.methods import BETA_NAMES, ELLIPSE_LEVEL
 from otuflow.samplesheet import read_group_table
+from otuflow.stats.comparisons import Comparison
 
-METRIC_TITLES = {
-    "unweighted_unifrac": "Unweighted UniFrac",
-    "weighted_unifrac": "Weighted UniFrac",
-    "braycurtis": "Bray-Curtis",
-    "jaccard": "Jaccard",
-}
+METRIC_TITLES = {metric: name[0].upper() + name[1:] for metric, name in BETA_NAMES.items()}
 PathLike = str | os.PathLike
 
 
@@ -62,7 +59,10 @@ def draw_ordinations(
     metric: str, pcoa: PathLike, nmds: PathLike, summary: PathLike, permanova: PathLike,
     groups: PathLike, colors, order, out_pcoa: Path, out_nmds: Path,
 ) -> None:  # fmt: skip
-    """PCoA and NMDS of one distance metric with 95 % ellipses (Fig. 4C-D)."""
+    """PCoA and NMDS of one distance metric with group ellipses (Fig. 4C-D).
+
+    The ellipses cover :data:`otuflow.report.methods.ELLIPSE_LEVEL` (as the report states).
+    """
     group = read_group_table(groups)
     name = METRIC_TITLES.get(metric, metric)
     stats = _tsv(summary, None)
@@ -73,15 +73,16 @@ def draw_ordinations(
     explained = stats[stats["method"] == "pcoa"].set_index("axis")["value"]
     labels = tuple(f"{axis} ({100 * explained.get(axis, float('nan')):.1f} %)"
                    for axis in coords.columns[:2])  # fmt: skip
-    ordination_plot(coords, group, colors, order, labels, f"PCoA, {name}", out_pcoa, note)
+    ordination_plot(coords, group, colors, order, labels, f"PCoA, {name}", out_pcoa, note,
+                    level=ELLIPSE_LEVEL)  # fmt: skip
     stress = stats[stats["method"] == "nmds"]["value"].iloc[0]
     configuration = _tsv(nmds).drop(columns="group")
     stress_note = f"stress = {stress:.3f}" if pd.notna(stress) else "NMDS not possible"
     if configuration.empty or configuration.isna().all().all():  # NMDS was not possible
         configuration = pd.DataFrame({"NMDS1": 0.0, "NMDS2": 0.0}, index=coords.index)
     ordination_plot(configuration, group, colors, order, ("NMDS1", "NMDS2"),
-                    f"NMDS, {name}", out_nmds,
-                    "; ".join(x for x in (stress_note, note) if x))  # fmt: skip
+                    f"NMDS, {name}", out_nmds, "; ".join(x for x in (stress_note, note) if x),
+                    level=ELLIPSE_LEVEL)  # fmt: skip
 
 
 def draw_composition(
@@ -133,16 +134,34 @@ def significant_features(
 
 
 def draw_differential(
-    stamp_tables: Mapping[str, PathLike], metastats_tables: Sequence[PathLike],
+    stamp: Sequence[tuple[Comparison, PathLike, Path]], metastats_tables: Sequence[PathLike],
     rel_abundance: PathLike, groups: PathLike, colors, order, rank: str, q_threshold: float,
-    out_stamp: Mapping[str, Path], out_boxes: Path,
+    confidence: float, out_boxes: Path,
 ) -> None:  # fmt: skip
-    """STAMP extended error bars per comparison and box plots of significant taxa (Fig. 6)."""
-    for slug, path in stamp_tables.items():
-        table = _tsv(path, None)
-        a, b = slug.split("_vs_")
-        extended_error_bar(table.rename(columns={rank: "feature"}), a, b, colors,
-                           out_stamp[slug], q_threshold=q_threshold)  # fmt: skip
+    """STAMP extended error bars per comparison and box plots of significant taxa (Fig. 6).
+
+    Parameters
+    ----------
+    stamp : sequence of (Comparison, path, path)
+        Per comparison: its STAMP table and the output prefix of its plot.
+    metastats_tables : sequence of path-like
+        Metastats table of every comparison.
+    rel_abundance, groups : path-like
+        Relative abundance per sample at ``rank``; the sample -> group table.
+    colors, order
+        Group colours and order.
+    rank : str
+        Rank tested.
+    q_threshold, confidence : float
+        Significance cut-off for q and the confidence level of the STAMP intervals.
+    out_boxes : path
+        Output prefix of the box plots.
+    """
+    for comparison, path, out_prefix in stamp:
+        table = _tsv(path, None).rename(columns={rank: "feature"})
+        table.attrs["confidence"] = confidence
+        extended_error_bar(table, comparison.name_a, comparison.name_b, colors, out_prefix,
+                           q_threshold=q_threshold)  # fmt: skip
     features, notes, found = significant_features(metastats_tables, rank, q_threshold)
     rel = _tsv(rel_abundance)
     group = read_group_table(groups)
