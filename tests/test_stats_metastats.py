@@ -138,7 +138,8 @@ def test_agrees_with_mothur(pair):
     for otu in s1.index[sparse]:
         right = stats.fisher_exact([[s1[otu], s2[otu]], [t1 - s1[otu], t2 - s2[otu]]]).pvalue
         assert res.loc[otu, "p"] == pytest.approx(right, rel=1e-12)
-        # mothur's sparse branch sets f12 = floor(f11) (source bug, see ALGORITHMS.md).
+        # mothur's sparse branch sets f12 = floor(f11) (source bug; docs/algorithms.md,
+        # "Metastats").
         buggy = stats.fisher_exact([[s1[otu], s1[otu]], [t1 - s1[otu], t2 - s2[otu]]]).pvalue
         buggy = 1.0 if buggy > 0.999999999 else buggy
         assert ref.loc[otu, "p-value"] == pytest.approx(buggy, abs=5.01e-7)

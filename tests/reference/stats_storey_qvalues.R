@@ -1,6 +1,7 @@
 # Reference values for otuflow.stats.qvalue (tests/test_stats_qvalue.py).
-# Storey q-values exactly as described in /work/shared/ALGORITHMS.md (Metastats, step 7), written
-# out here in plain R; pi0 cross-checked with Bioconductor's qvalue::pi0est on the same grid.
+# Storey q-values as in Metastats, exactly as described in docs/algorithms.md,
+# "q-values and other multiple-testing corrections", written out here in plain R; pi0
+# cross-checked with Bioconductor's qvalue::pi0est on the same grid.
 # Run: Rscript tests/reference/stats_storey_qvalues.R > tests/reference/stats_storey_qvalues.out
 # Produced with R 4.2.2 (Debian r-base-core 4.2.2.20221110-2) and qvalue 2.30.0 (r-bioc-qvalue).
 suppressPackageStartupMessages(library(qvalue))

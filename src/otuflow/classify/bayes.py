@@ -1,6 +1,7 @@
 """Classification with the RDP naive Bayesian classifier, bootstrap confidence included.
 
-Faithful to ``Classifier.classify`` of RDP Classifier 2.10:
+Faithful to ``Classifier.classify`` of RDP Classifier 2.10 (docs/algorithms.md, "RDP naive
+Bayesian classifier"):
 
 * Query words are all overlapping valid 8-mers **by position, repeats included**
   (``ClassifierSequence.getWordIndexArr``): a word occurring twice contributes its

@@ -1,6 +1,7 @@
 """Training, saving and loading the RDP naive Bayesian classifier model.
 
-Training follows RDP Classifier 2.10 (``TreeFactory.createGenusWordConditionalProb``) exactly:
+Training follows RDP Classifier 2.10 (``TreeFactory.createGenusWordConditionalProb``) exactly
+(docs/algorithms.md, "RDP naive Bayesian classifier"):
 
 * every reference sequence counts each distinct 8-mer once (word presence);
 * word prior ``P_i = (n(w_i) + 0.5) / (N + 1)`` over the ``N`` training sequences;

@@ -2,9 +2,11 @@
 
 Indices come from ``skbio.diversity.alpha_diversity``: observed OTUs, Chao1 (bias-corrected,
 S_obs + F1 (F1 - 1) / (2 (F2 + 1)), as QIIME 1.9), Shannon (base 2 by default, as QIIME 1/2;
-skbio's own default is e), Simpson (Gini-Simpson 1 - sum p^2) and Good's coverage 1 - F1/N.
+skbio's own default is e), Simpson (Gini-Simpson 1 - sum p^2) and Good's coverage 1 - F1/N
+(docs/algorithms.md, "Alpha diversity: Chao1, Shannon and the other indices").
 
-``compare_alpha`` reproduces QIIME 1.9 ``compare_alpha_diversity.py`` (ALGORITHMS.md): per pair
+``compare_alpha`` reproduces QIIME 1.9 ``compare_alpha_diversity.py`` (docs/algorithms.md,
+"QIIME 1 nonparametric alpha-diversity t-test"): per pair
 of groups a pooled-variance Student t (``scipy.stats.ttest_ind(equal_var=True)``) and the
 nonparametric Monte Carlo p = (#{|t*| >= |t_obs|} + 1) / (B + 1) over B random reassignments of
 the pooled values to groups of the original sizes, Bonferroni (x the number of comparisons run)

@@ -3,7 +3,8 @@
 * Distances: ``skbio.diversity.beta_diversity`` for ``braycurtis``, ``jaccard`` (presence/absence),
   ``unweighted_unifrac`` and ``weighted_unifrac`` (skbio default ``normalized=False``, as QIIME's
   ``weighted_unifrac``). UniFrac needs a tree whose root has exactly two children
-  (NOTES.md); other trees are midpoint-rooted first.
+  (docs/algorithms.md, "Beta diversity distances and UniFrac trees"); other trees are
+  midpoint-rooted first.
 * PCoA: ``skbio.stats.ordination.pcoa`` (eigh). Negative eigenvalues are set to 0 and the
   proportions explained are relative to the sum of the positive eigenvalues (no Lingoes/Cailliez
   correction). Each axis is sign-normalised so its largest-magnitude coordinate is positive.

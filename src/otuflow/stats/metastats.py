@@ -1,7 +1,7 @@
 """Metastats (White, Nagarajan & Pop 2009): two-group differential abundance on proportions.
 
-Follows the original R ``detect_differentially_abundant_features`` step by step (ALGORITHMS.md,
-section "Metastats"):
+Follows the original R ``detect_differentially_abundant_features`` step by step
+(docs/algorithms.md, "Metastats"):
 
 1. proportions P = F / column totals;
 2. per feature unpooled t = (mean_a - mean_b) / sqrt(var_a/n_a + var_b/n_b) (variances with n-1);

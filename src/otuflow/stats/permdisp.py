@@ -23,7 +23,8 @@ One more deliberate difference: groups need at least :data:`MIN_GROUP_SIZE` samp
 on the segment between two samples is their spatial median, so a group of two has no dispersion to
 compare (scikit-bio then returns an F made of rounding noise, e.g. -1e16).
 
-tests/test_stats_permdisp.py checks F and p against ``skbio.stats.distance.permdisp``.
+tests/test_stats_permdisp.py checks F and p against ``skbio.stats.distance.permdisp``; the
+formulas are in docs/algorithms.md, "PERMDISP".
 """
 
 from __future__ import annotations

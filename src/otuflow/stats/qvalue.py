@@ -5,7 +5,7 @@ Benjamini-Hochberg comes from ``scipy.stats.false_discovery_control`` and Bonfer
 handling of missing p-values (left out of m, returned as NaN) shared by all three corrections.
 
 Storey's q-values follow the ``calc_qvalues`` routine of the original Metastats R code
-(White et al. 2009; ALGORITHMS.md section "Metastats", step 7):
+(White et al. 2009; docs/algorithms.md, "q-values and other multiple-testing corrections"):
 
 * lambda = 0, 0.01, ..., 0.95 and pi0_hat(lambda) = #{p > lambda} / (m (1 - lambda));
 * pi0_hat is smoothed with R's ``smooth.spline(lambda, pi0_hat, df = 3)`` and pi0 is the fitted

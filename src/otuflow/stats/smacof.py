@@ -18,6 +18,8 @@ configurations agree with scikit-learn's to rounding (tests/test_stats_smacof.py
   divided by half the sum of squared distances falls below ``eps``;
 * each start draws ``n * k`` uniform numbers from one ``numpy.random.RandomState(seed)`` in turn,
   and the first start with the lowest stress-1 wins.
+
+The whole NMDS step, stress-1 included, is described in docs/algorithms.md, "NMDS".
 """
 
 from __future__ import annotations

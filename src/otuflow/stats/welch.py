@@ -1,6 +1,7 @@
 """STAMP-style per-feature tests on proportions: Welch's t-test with CI, Wilcoxon, Kruskal-Wallis.
 
-``stamp_welch`` follows STAMP's ``Welch.py`` plugin (ALGORITHMS.md, "STAMP two-group test"):
+``stamp_welch`` follows STAMP's ``Welch.py`` plugin (docs/algorithms.md, "STAMP Welch's t-test
+and confidence interval"):
 proportion = count / sample total (0 if the total is 0); dp = mean_a - mean_b;
 SE = sqrt(s_a^2/n_a + s_b^2/n_b) (ddof = 1); t = dp / SE; Welch-Satterthwaite df; two-sided
 p = 2 min(F_t(t), 1 - F_t(t)); CI "DP: Welch's inverted" = dp +- t_{1-(1-c)/2, df} SE.
