@@ -3,4 +3,4 @@
 # otuflow package of this checkout into it, editable, so the rules always run this checkout's
 # code. Its dependencies come from python.yaml, hence --no-deps.
 set -euo pipefail
-python -m pip install --quiet --no-deps --no-build-isolation -e "$(dirname "${BASH_SOURCE[0]}")/.."
+python -m pip install --quiet --no-deps -e "$(dirname "${BASH_SOURCE[0]}")/.."

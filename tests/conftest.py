@@ -58,3 +58,54 @@ def write_config(path: Path, **sections) -> Path:
     """Write a YAML config file from keyword sections."""
     path.write_text(yaml.safe_dump(sections, sort_keys=False))
     return path
+
+
+def demo_config(path: Path, cohort: Path, outdir: str = "results") -> Path:
+    """The repository's config.yaml (the demo's settings) pointed at a simulated ``cohort``.
+
+    ``outdir`` is relative by default, so runs in different working directories write the same
+    provenance record.
+    """
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["samples"] = str(cohort / "samples.tsv")
+    config["outdir"] = outdir
+    config["taxonomy"]["reference_fasta"] = str(cohort / "reference" / "reference.fasta")
+    config["taxonomy"]["reference_taxonomy"] = str(cohort / "reference" / "taxonomy.tsv")
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_in(workdir: Path, configfile: Path, *extra: str, cores: int = 2, check: bool = True):
+    """Run the workflow as a user does: the venv's snakemake by path (venv not activated, PATH
+    without it), in its own working directory, with a config file."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PATH": os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != VENV_BIN
+    )}  # fmt: skip
+    result = subprocess.run(
+        [str(VENV_BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--cores",
+         str(cores), "--configfile", str(configfile), *extra],
+        capture_output=True, text=True, cwd=workdir, env=env,
+    )  # fmt: skip
+    if check:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
+    return result
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """One run of the whole workflow on the demo cohort (`make demo`'s cohort and config).
+
+    Returns the cohort folder, the config file and the working directory; results are in
+    ``<workdir>/results``.
+    """
+    from otuflow.simulate import simulate_cohort
+
+    require_tools("vsearch", "cutadapt", "mafft", "FastTree")
+    root = tmp_path_factory.mktemp("demo")
+    # exactly the cohort `make demo` simulates (otuflow simulate's defaults)
+    cohort = simulate_cohort(root / "cohort", seed=42, samples_per_group=(7, 10, 8),
+                             pairs_per_sample=5000)  # fmt: skip
+    config = demo_config(root / "config.yaml", cohort)
+    run_in(root / "wd-a", config, cores=2)
+    return cohort, config, root / "wd-a"

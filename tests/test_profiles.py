@@ -52,7 +52,8 @@ def _rules() -> dict[str, str]:
     blocks = {}
     for path in RULE_FILES:
         text = path.read_text()
-        starts = [(m.start(), m.group(1)) for m in re.finditer(r"^rule (\w+):", text, re.M)]
+        # rules at the top level and inside `if` blocks (e.g. one per taxonomy method)
+        starts = [(m.start(), m.group(1)) for m in re.finditer(r"^ *rule (\w+):", text, re.M)]
         ends = [start for start, _ in starts[1:]] + [len(text)] * bool(starts)
         for (start, name), end in zip(starts, ends, strict=True):
             blocks[name] = text[start:end]
@@ -170,6 +171,10 @@ def memory_requests(tiny_cohort, tmp_path_factory):
             # per-sample uniques older than the pooled ones, so those count as up to date
             stamp = 1e9 if "derep" in name else 1e9 + 60
             os.utime(path, (stamp, stamp))
+        checked = out / "qc" / "primer_trimming.tsv"  # the primer check that gates pooling
+        checked.parent.mkdir(parents=True, exist_ok=True)
+        checked.write_text("sample\n")
+        os.utime(checked, (1e9, 1e9))
         cfg = write_config(tmp / f"c{size_mb}.yaml",
                            **{**yaml.safe_load(config.read_text()), "outdir": str(out)})
         logs = [
@@ -208,17 +213,17 @@ def _env(path: Path) -> dict[str, str]:
 
 
 def test_every_conda_env_is_pinned_and_used():
-    envs = {path.name: _env(path) for path in sorted(ENVS.glob("*.yaml"))}
-    used = {re.search(r'conda:\s*\n\s*"\.\./\.\./envs/([\w.]+)"', block).group(1)
+    envs = {path.stem: _env(path) for path in sorted(ENVS.glob("*.yaml"))}
+    used = {re.search(r'conda:\s*\n\s*conda_env\("(\w+)"\)', block).group(1)
             for block in _rules().values() if "conda:" in block}  # fmt: skip
     assert used == set(envs)
 
 
 def test_each_rule_env_provides_the_programs_its_shell_command_calls():
-    envs = {path.name: _env(path) for path in ENVS.glob("*.yaml")}
+    envs = {path.stem: _env(path) for path in ENVS.glob("*.yaml")}
     checked = 0
     for rule, block in _rules().items():
-        env = re.search(r'conda:\s*\n\s*"\.\./\.\./envs/([\w.]+)"', block)
+        env = re.search(r'conda:\s*\n\s*conda_env\("(\w+)"\)', block)
         shell = re.search(r"\n    shell:\n(.*?)(?=\n\n|\Z)", block, re.S)
         if not (env and shell):
             continue

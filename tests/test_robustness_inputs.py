@@ -422,7 +422,7 @@ def test_good_pair_beside_bad_ones_is_checked(bad_fastq_run):
     assert list((out / "qc" / "reads").iterdir()) == [out / "qc" / "reads" / "good.json"]
 
 
-# --- primers: found by the trim_primers job ---------------------------------------------------
+# --- primers: found by the check_primers job, before any cohort step --------------------------
 
 
 @pytest.fixture(scope="module")
@@ -436,7 +436,7 @@ def wrong_primer_runs(cohort, tmp_path_factory):
             root / "config.yaml", cohort, cohort / "samples.tsv",
             primers={"forward": "CTTGGTCATTTAGAGGAAGTAA", "min_fraction_with_primers": fraction},
         )  # fmt: skip
-        target = root / "results" / "work" / "trimmed" / "S01_R1.fastq.gz"
+        target = root / "results" / "qc" / "primer_trimming.tsv"
         runs[name] = (snakemake(config, root / "wd", str(target)), target)
     return runs
 
@@ -444,19 +444,21 @@ def wrong_primer_runs(cohort, tmp_path_factory):
 def test_primers_in_almost_no_reads_stop_the_run(wrong_primer_runs):
     result, target = wrong_primer_runs["default"]
     assert_fails_with(
-        result, "ERROR: sample S01: only ", " of 600 read pairs (",
+        result, "ERROR: sample C01: only ", "sample S01: only 0 of 600 read pairs (",
         "carry the configured primers (minimum 20%)",
         "Check 'primers: forward/reverse' in the config",
-        "set 'primers: trim: false'", "logs/trim_primers/S01.log",
+        "set 'primers: trim: false'", "logs/check_primers.log",
     )  # fmt: skip
-    # Snakemake removed the outputs of the failed job: nothing looks complete
-    assert not list(target.parent.glob("S01*"))
+    # the failed check leaves no table that looks complete
+    assert not target.exists()
 
 
 def test_primer_check_threshold_is_configurable(wrong_primer_runs):
     result, target = wrong_primer_runs["off"]
     assert result.returncode == 0, result.stderr[-3000:]
-    assert target.is_file()
+    table = pd.read_csv(target, sep="\t", index_col="sample")
+    assert table.loc["S01", "pairs_in"] == 600
+    assert table.loc["S01", "fraction"] < 0.2
 
 
 # --- references ---------------------------------------------------------------------------------

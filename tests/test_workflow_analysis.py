@@ -1,7 +1,7 @@
 """End to end on the demo cohort: taxonomy, diversity, differential abundance, figures, report.
 
-One run of the whole workflow on the simulated 7 Control / 10 Opioid-S / 8 Opioid-T cohort, checked
-against the simulator's ground truth.
+The session's run of the whole workflow on the demo cohort (7 Control / 10 Opioid-S / 8 Opioid-T,
+with `make demo`'s config), checked against the simulator's ground truth.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import require_tools, run_snakemake, write_config
-from otuflow.simulate import simulate_cohort
-
 pytestmark = [pytest.mark.slow, pytest.mark.external]
 
 PLANTED = ["Lactobacillus", "Anaerostipes", "Monoglobus", "Megamonas",
@@ -25,23 +22,9 @@ METRICS = ["unweighted_unifrac", "weighted_unifrac", "braycurtis", "jaccard"]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    require_tools("vsearch", "cutadapt", "mafft", "FastTree")
-    root = tmp_path_factory.mktemp("demo")
-    # exactly the cohort `make demo` simulates (otuflow simulate's defaults)
-    cohort = simulate_cohort(root / "cohort", seed=42, samples_per_group=(7, 10, 8),
-                             pairs_per_sample=5000)  # fmt: skip
-    out = root / "results"
-    config = write_config(
-        root / "config.yaml",
-        samples=str(cohort / "samples.tsv"),
-        outdir=str(out),
-        taxonomy={"reference_fasta": str(cohort / "reference" / "reference.fasta"),
-                  "reference_taxonomy": str(cohort / "reference" / "taxonomy.tsv")},
-        diversity={"nmds_starts": 10},
-    )  # fmt: skip
-    run_snakemake(config)
-    return cohort, out
+def demo(demo_run):
+    cohort, _, workdir = demo_run
+    return cohort, workdir / "results"
 
 
 def _truth(cohort, name):
