@@ -11,7 +11,9 @@ from snakemake.utils import validate
 # Programs installed beside the Python that runs Snakemake (cutadapt, and python itself with the
 # otuflow package) are found without activating its venv; with --sdm conda each rule's own
 # environment comes first on PATH.
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+os.environ.update(
+    PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+)
 
 try:
     from otuflow.checks import config_errors
@@ -24,6 +26,7 @@ try:
         reference_settings,
     )
     from otuflow.samplesheet import GroupRule, SampleSheetError, read_sample_sheet
+    from otuflow.software import PYTHON_KEY, TOOLS
 except ModuleNotFoundError as error:
     raise WorkflowError(
         f"The otuflow package is not installed in the Python that runs Snakemake "
@@ -141,3 +144,23 @@ def reference_inputs(wildcards):
 def conda_env(name):
     """Path of the conda environment file of one tool, for `conda:` directives."""
     return f"../../envs/{name}.yaml"
+
+
+def figure_files(stem):
+    """PNG and SVG of the plan's figure ``stem`` (may hold wildcards)."""
+    return [PLAN.path("figure", stem=stem, ext=ext) for ext in (".png", ".svg")]
+
+
+def chimera_steps():
+    """Outputs of the chimera removal steps switched on, in order (rules defined in otus.smk)."""
+    steps = []
+    if config["chimera"]["denovo"]:
+        steps.append(rules.remove_chimeras_denovo.output)
+    if config["chimera"]["reference"]:
+        steps.append(rules.remove_chimeras_reference.output)
+    return steps
+
+
+def version_files():
+    """Software key -> the file holding its version output."""
+    return {key: PLAN.path("tool_version", tool=key) for key in [*TOOLS, PYTHON_KEY]}

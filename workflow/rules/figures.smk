@@ -1,11 +1,6 @@
 """Figures (PNG + SVG, group colours from the config); one script per figure rule."""
 
 
-def figure_files(stem):
-    """PNG and SVG of the plan's figure ``stem`` (may hold wildcards)."""
-    return [PLAN.path("figure", stem=stem, ext=ext) for ext in (".png", ".svg")]
-
-
 rule figure_read_tracking:
     input:
         tracking=rules.read_tracking.output[0],

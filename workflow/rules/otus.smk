@@ -121,16 +121,6 @@ if config["chimera"]["reference"]:
             " --chimeras {output.chimeras:q} 2> {log:q}"
 
 
-def chimera_steps():
-    """Outputs of the chimera removal steps switched on, in order."""
-    steps = []
-    if config["chimera"]["denovo"]:
-        steps.append(rules.remove_chimeras_denovo.output)
-    if config["chimera"]["reference"]:
-        steps.append(rules.remove_chimeras_reference.output)
-    return steps
-
-
 # OTUs named OTU_1, OTU_2, ... by decreasing abundance; the chimeras of every step in one file.
 rule name_otus:
     input:

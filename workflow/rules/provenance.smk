@@ -1,7 +1,5 @@
 """Software versions recorded from each tool's own environment, and the run's provenance record."""
 
-from otuflow.software import PYTHON_KEY, TOOLS
-
 # Role -> path of every reference file the run reads (hashed with MD5, as SILVA publishes).
 PROVENANCE_REFERENCES = {
     role: path
@@ -14,13 +12,8 @@ PROVENANCE_REFERENCES = {
 }
 
 
-def version_files():
-    """Tool key -> the file holding its version output."""
-    return {key: PLAN.path("tool_version", tool=key) for key in [*TOOLS, PYTHON_KEY]}
-
-
 # The version output (stdout and stderr) is the rule's output: vsearch prints its version on
-# stderr, the others on stdout.
+# stderr, the others on stdout. A tool that fails leaves what it said in the log.
 for _key, _tool in TOOLS.items():
 
     rule:
@@ -33,10 +26,13 @@ for _key, _tool in TOOLS.items():
         resources:
             mem_mb=500,
             runtime=5,
+        log:
+            f"{OUT}/logs/versions/{_key}.log",
         conda:
             conda_env(_tool.env)
         shell:
             "{params.command:q} < /dev/null > {output:q} 2>&1"
+            " || {{ cat {output:q} > {log:q}; exit 1; }}"
 
 
 rule version_python:
@@ -68,7 +64,7 @@ rule provenance:
         config=config,
         reads={s: SAMPLE_SHEET.loc[s, ["group", "r1", "r2"]].to_dict() for s in SAMPLES},
         references=PROVENANCE_REFERENCES,
-        code_dir=workflow.basedir,
+        code_dir=lambda wildcards: workflow.basedir,
         version_keys=[*TOOLS, PYTHON_KEY],
     resources:
         mem_mb=500,
