@@ -20,7 +20,9 @@ def test_snakemake_lint_is_clean(tmp_path):
     (tmp_path / "a_R1.fq").write_text("@r\nA\n+\nI\n")
     (tmp_path / "a_R2.fq").write_text("@r\nA\n+\nI\n")
     (tmp_path / "samples.tsv").write_text("sample\tr1\tr2\tgroup\nA\ta_R1.fq\ta_R2.fq\tControl\n")
-    config = write_config(tmp_path / "c.yaml", samples=str(tmp_path / "samples.tsv"))
+    config = write_config(tmp_path / "c.yaml", samples=str(tmp_path / "samples.tsv"),
+                          outdir=str(tmp_path / "out"),
+                          taxonomy={"reference_fasta": str(tmp_path / "ref.fasta")})  # fmt: skip
     result = subprocess.run(
         snakemake_command(config, "--lint"), capture_output=True, text=True, cwd=REPO
     )

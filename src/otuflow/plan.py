@@ -186,7 +186,7 @@ class RunPlan:
         return files
 
     def figures(self) -> list[Figure]:
-        """Every figure of the run, in report order."""
+        """Every figure of the run, in a fixed order (by kind, then metric, rank, comparison)."""
         figures = [
             Figure("read_tracking", "read_tracking"),
             Figure("rarefaction_curves", "rarefaction_curves"),
