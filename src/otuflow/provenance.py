@@ -8,17 +8,16 @@ working tree go to a separate ``run_info.json``.
 from __future__ import annotations
 
 import datetime
-import importlib.metadata
 import json
 import os
 import platform
-import re
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from otuflow.atomic import atomic_path
 from otuflow.digest import file_digest
+
 
 def describe_file(path: str | os.PathLike, algorithm: str = "sha256") -> dict:
     """Absolute path, size and digest of a file.
