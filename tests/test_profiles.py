@@ -280,3 +280,17 @@ def test_conda_pins_match_the_tested_lock(env):
             f"{env}: {package}={pin} but the tests run {locked[package]}; pin the tested version")
         checked += 1
     assert checked >= 1
+
+
+def test_python_env_post_deploy_installs_this_checkout(tmp_path):
+    """What Snakemake runs after creating the python conda env (--sdm conda), run in a fresh venv
+    from another folder: afterwards the env imports otuflow from this checkout."""
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    path = os.pathsep.join([str(env / "bin"), os.environ.get("PATH", "")])
+    subprocess.run(["bash", str(ENVS / "python.post-deploy.sh")], check=True, cwd=tmp_path,
+                   env={**os.environ, "PATH": path})  # fmt: skip
+    found = subprocess.run([str(env / "bin" / "python"), "-c",
+                            "import otuflow; print(otuflow.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    assert Path(found.stdout.strip()) == REPO / "src" / "otuflow" / "__init__.py"
