@@ -31,6 +31,7 @@ from otuflow.classify import rdpjava
 from otuflow.classify.reference import load_prepared, write_reference
 from otuflow.classify.region import extract_regions
 from otuflow.classify.taxonomy_tables import read_taxonomy_table
+from otuflow.fastx import read_fasta
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -183,14 +184,9 @@ def silva_scale_benchmark(work: Path, threads: int, n_queries: int) -> None:
           f"CPU  peak RSS {m_train:5.2f} GB")
     rng = np.random.default_rng(3)
     picks = np.sort(rng.choice(510_000, n_queries, replace=False))
-    queries = []
-    with open(fasta) as fh:
-        wanted, i = set(picks.tolist()), -1
-        for line in fh:
-            if line.startswith(">"):
-                i = int(line[2:])
-            elif i in wanted:
-                queries.append(mutate(line.strip()[350:780], 0.01, rng))
+    wanted = set(picks.tolist())
+    queries = [mutate(record.sequence[350:780], 0.01, rng) for record in read_fasta(fasta)
+               if int(record.header[1:]) in wanted]  # headers are s0, s1, ...  # fmt: skip
     qfa = work / "silva_queries.fa"
     qfa.write_text("".join(f">q{i}\n{s}\n" for i, s in enumerate(queries)))
     out = work / "silva_out.tsv"

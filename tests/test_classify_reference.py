@@ -19,6 +19,7 @@ from otuflow.classify.reference import (
     prepare_reference,
     write_reference,
 )
+from otuflow.fastx import FastaFormatError
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 TEN = SHARED / "rdp-16s-ten-per-genus"
@@ -175,7 +176,7 @@ def test_bad_inputs_name_the_record(tmp_path):
     with pytest.raises(ReferenceFormatError, match="cannot tell the reference format"):
         load_prepared(plain)
     notfasta = _write(tmp_path / "nf.fa", "hello\n")
-    with pytest.raises(ReferenceFormatError, match="before the first '>'"):
+    with pytest.raises(FastaFormatError, match="line 1: sequence text before the first '>'"):
         load_prepared(notfasta)
 
 

@@ -60,11 +60,11 @@ def _amplicons(folder: Path) -> dict[str, str]:
     """Full amplicon of every species and chimera, rebuilt from reference.fasta and truth."""
     fwd, rev = primer_regex(FWD_PRIMER), primer_regex(reverse_complement(REV_PRIMER))
     sites, out = {}, {}
-    for sid, frag in read_fasta(folder / "reference" / "reference.fasta"):
+    for sid, frag, _ in read_fasta(folder / "reference" / "reference.fasta"):
         f, r = fwd.search(frag), rev.search(frag)
         sites[sid] = (f.group(), r.group())
         out[sid] = frag[f.start() : r.end()]
-    for header, insert in read_fasta(folder / "truth" / "chimeras.fasta"):
+    for header, insert, _ in read_fasta(folder / "truth" / "chimeras.fasta"):
         fields = dict(kv.split("=") for kv in header.split()[1:])
         out[header.split()[0]] = (
             sites[fields["parent_a"]][0] + insert + sites[fields["parent_b"]][1]
@@ -140,10 +140,10 @@ def test_fastq_pairs_are_valid(cohort):
 
 
 def test_reference_and_truth_tables_agree(cohort):
-    ref = dict(read_fasta(cohort / "reference" / "reference.fasta"))
+    ref = {r.header: r.sequence for r in read_fasta(cohort / "reference" / "reference.fasta")}
     taxonomy = dict(line.split("\t") for line in
                     (cohort / "reference" / "taxonomy.tsv").read_text().splitlines())  # fmt: skip
-    inserts = {h.split()[0]: s for h, s in read_fasta(cohort / "truth" / "species.fasta")}
+    inserts = {h.split()[0]: s for h, s, _ in read_fasta(cohort / "truth" / "species.fasta")}
     assert list(ref) == list(taxonomy) == list(inserts)
     fwd, rev = primer_regex(FWD_PRIMER), primer_regex(reverse_complement(REV_PRIMER))
     for sid, frag in ref.items():
@@ -193,7 +193,7 @@ def test_reads_come_from_templates_with_quality_consistent_errors(cohort):
 
 def test_chimeras_follow_the_documented_model(cohort):
     species = {r["species_id"]: r for r in _tsv(cohort / "truth" / "species_abundance.tsv")}
-    inserts = {h.split()[0]: s for h, s in read_fasta(cohort / "truth" / "species.fasta")}
+    inserts = {h.split()[0]: s for h, s, _ in read_fasta(cohort / "truth" / "species.fasta")}
     summary = {r["sample"]: r for r in _tsv(cohort / "truth" / "sample_summary.tsv")}
     with gzip.open(cohort / "truth" / "read_origins.tsv.gz", "rt") as handle:
         origins = list(csv.DictReader(handle, delimiter="\t"))
@@ -201,7 +201,7 @@ def test_chimeras_follow_the_documented_model(cohort):
     for o in origins:
         reads_per_template[o["template"]] = reads_per_template.get(o["template"], 0) + 1
     n_chimeras = dict.fromkeys(SAMPLES, 0)
-    for header, insert in read_fasta(cohort / "truth" / "chimeras.fasta"):
+    for header, insert, _ in read_fasta(cohort / "truth" / "chimeras.fasta"):
         cid, *fields = header.split()
         f = dict(kv.split("=") for kv in fields)
         sample = cid.split("_")[1]

@@ -73,20 +73,20 @@ def test_otus_match_the_true_species(cohort_run, tmp_path):
     samples = [c for c in abundance.columns if c not in ("genus", "species")]
     mean = abundance[samples].mean(axis=1)
     present = mean[mean > 0]
-    otus = dict(read_fasta(out / "otu" / "otus.fasta"))
+    otus = {r.header: r.sequence for r in read_fasta(out / "otu" / "otus.fasta")}
     # the number of non-chimeric OTUs is within 15 % of the number of true species present
     assert abs(len(otus) - len(present)) <= 0.15 * len(present), (len(otus), len(present))
 
     # every species with >= 0.5 % mean abundance has an OTU centroid >= 97 % identical to it
     truth = tmp_path / "species.fasta"
-    truth.write_text("".join(f">{h.split()[0]}\n{s}\n" for h, s in
+    truth.write_text("".join(f">{h.split()[0]}\n{s}\n" for h, s, _ in
                              read_fasta(cohort / "truth" / "species.fasta")))  # fmt: skip
     hits = _best_hits(truth, out / "otu" / "otus.fasta", tmp_path)
     for species in present[present >= 0.005].index:
         assert species in hits and hits[species][1] >= 97.0, (species, hits.get(species))
 
     # no OTU is a planted chimera: every OTU's closest true sequence is a species, not a chimera
-    chimeras = [(h.split()[0], s) for h, s in read_fasta(cohort / "truth" / "chimeras.fasta")]
+    chimeras = [(h.split()[0], s) for h, s, _ in read_fasta(cohort / "truth" / "chimeras.fasta")]
     assert chimeras, "the simulated cohort should contain chimeras"
     both = tmp_path / "species_and_chimeras.fasta"
     both.write_text(truth.read_text() + "".join(f">{h}\n{s}\n" for h, s in chimeras))
@@ -100,7 +100,7 @@ def test_otus_match_the_true_species(cohort_run, tmp_path):
 def test_otu_table_agrees_with_the_fasta_and_tracking(cohort_run):
     _, out = cohort_run
     table = pd.read_csv(out / "otu" / "otu_table.tsv", sep="\t", index_col="OTU_ID")
-    ids = [h for h, _ in read_fasta(out / "otu" / "otus.fasta")]
+    ids = [r.header for r in read_fasta(out / "otu" / "otus.fasta")]
     assert list(table.index) == ids == [f"OTU_{i}" for i in range(1, len(ids) + 1)]
     tracking = pd.read_csv(out / "qc" / "read_tracking.tsv", sep="\t", index_col="sample")
     assert table.sum().to_dict() == tracking["mapped"].to_dict()

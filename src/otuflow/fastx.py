@@ -1,11 +1,19 @@
-"""Small, fast readers for FASTA/FASTQ files as written by the workflow's tools."""
+"""FASTA/FASTQ input: the package's one FASTA reader and fast record counters.
+
+:func:`read_fasta` is the only FASTA parser in otuflow; every module (OTU table, classifier
+references and queries) reads FASTA through it. It is a plain line loop, about as fast as
+Biopython's ``SimpleFastaParser`` (see benchmarks/ANALYSIS.md), and it also reports the line of
+each header, which the classifier's error messages name.
+"""
 
 from __future__ import annotations
 
 import gzip
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 
 def is_gzip(path: str | os.PathLike) -> bool:
@@ -14,8 +22,8 @@ def is_gzip(path: str | os.PathLike) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
-def open_text(path: str | os.PathLike):
-    """Open a plain or gzip-compressed text file for reading.
+def open_text(path: str | os.PathLike) -> io.TextIOBase:
+    """Open a plain or gzip-compressed text file for reading (UTF-8, bad bytes replaced).
 
     Parameters
     ----------
@@ -27,34 +35,61 @@ def open_text(path: str | os.PathLike):
     io.TextIOBase
         A text handle.
     """
-    return gzip.open(path, "rt") if is_gzip(path) else open(path)
+    if is_gzip(path):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
 
 
-def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
-    """Yield ``(header, sequence)`` for each record of a (multi-line) FASTA file.
+class FastaFormatError(ValueError):
+    """A file given as FASTA is not FASTA; the message names the file and line."""
+
+
+class FastaRecord(NamedTuple):
+    """One FASTA record."""
+
+    header: str
+    """Header line without the leading ``>`` (and without the line break)."""
+    sequence: str
+    """Sequence lines joined, surrounding whitespace of each line removed."""
+    line: int
+    """1-based line number of the header in the file."""
+
+
+def read_fasta(path: str | os.PathLike) -> Iterator[FastaRecord]:
+    """Yield the records of a (multi-line, optionally gzipped) FASTA file.
 
     Parameters
     ----------
     path : path-like
-        FASTA file, optionally gzipped.
+        FASTA file; gzip is detected from the magic bytes. Blank lines are ignored; ``\\r\\n``
+        line ends are accepted.
 
     Yields
     ------
-    tuple of str
-        Header without ``>`` and the sequence with line breaks removed.
+    FastaRecord
+        ``(header, sequence, line)`` for each record, in file order.
+
+    Raises
+    ------
+    FastaFormatError
+        If text other than blank lines comes before the first ``>`` header.
     """
-    header, chunks = None, []
+    header, parts, header_line = None, [], 0
     with open_text(path) as handle:
-        for line in handle:
-            line = line.rstrip("\r\n")
+        for n, line in enumerate(handle, start=1):
             if line.startswith(">"):
                 if header is not None:
-                    yield header, "".join(chunks)
-                header, chunks = line[1:], []
-            elif header is not None:
-                chunks.append(line.strip())
+                    yield FastaRecord(header, "".join(parts), header_line)
+                header, parts, header_line = line[1:].rstrip("\r\n"), [], n
+            elif line.strip():
+                if header is None:
+                    raise FastaFormatError(
+                        f"{path}, line {n}: sequence text before the first '>' header; "
+                        "is this a FASTA file?"
+                    )
+                parts.append(line.strip())
     if header is not None:
-        yield header, "".join(chunks)
+        yield FastaRecord(header, "".join(parts), header_line)
 
 
 BLOCK_BYTES = 4 << 20
@@ -98,4 +133,4 @@ def count_fastq(path: str | os.PathLike) -> int:
 
 def fasta_ids(path: str | os.PathLike) -> list[str]:
     """Record IDs (header up to the first space or ``;``) of a FASTA file, in file order."""
-    return [h.split()[0].split(";")[0] for h, _ in read_fasta(Path(path))]
+    return [record.header.split()[0].split(";")[0] for record in read_fasta(Path(path))]

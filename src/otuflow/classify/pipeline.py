@@ -21,10 +21,10 @@ from otuflow.classify.model import (
 from otuflow.classify.reference import (
     ReferenceFormatError,
     load_prepared,
-    read_fasta,
     write_sintax_reference,
 )
 from otuflow.classify.taxonomy_tables import build_taxonomy_table
+from otuflow.fastx import read_fasta
 
 _SIZE = re.compile(r";size=\d+;?$")
 

@@ -31,13 +31,13 @@ Normalisation, applied to every format:
 from __future__ import annotations
 
 import functools
-import gzip
-import io
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from otuflow.fastx import open_text, read_fasta
 
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
 PREFIXES = ("d", "p", "c", "o", "f", "g", "s")
@@ -71,42 +71,6 @@ class ReferenceRecord:
     id: str
     seq: str
     lineage: tuple[str, ...]
-
-
-def open_text(path: str | os.PathLike) -> io.TextIOBase:
-    """Open a text file, transparently decompressing gzip (detected by magic bytes)."""
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
-
-
-def read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str, int]]:
-    """Yield ``(header, sequence, header_line_number)`` from a (gzipped) FASTA file.
-
-    Raises
-    ------
-    ReferenceFormatError
-        If sequence text appears before the first ``>`` header.
-    """
-    header, parts, lineno = None, [], 0
-    with open_text(path) as fh:
-        for n, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if line.startswith(">"):
-                if header is not None:
-                    yield header, "".join(parts), lineno
-                header, parts, lineno = line[1:], [], n
-            elif line.strip():
-                if header is None:
-                    raise ReferenceFormatError(
-                        f"{path}, line {n}: sequence text before the first '>' header; "
-                        "is this a FASTA file?"
-                    )
-                parts.append(line.strip())
-    if header is not None:
-        yield header, "".join(parts), lineno
 
 
 def sanitise_name(name: str) -> str:
