@@ -61,3 +61,39 @@ def test_no_references_to_notes_outside_the_repository():
     stale = [str(p.relative_to(REPO)) for p in SOURCES + sorted((REPO / "docs").rglob("*.md"))
              if re.search(r"ALGORITHMS\.md|NOTES\.md|/work/shared", p.read_text())]
     assert stale == []
+
+
+# Timings and speed-ups belong in benchmarks/RESULTS.md and benchmarks/ANALYSIS.md.
+TIMING = re.compile(r"\b\d+(\.\d+)?(-\d+(\.\d+)?)?\s?x (faster|slower)|\btimes (faster|slower)"
+                    r"|\b\d+(\.\d+)?\s?ms\b|\b\d+(\.\d+)?\s?s (for|per|instead|wall)\b")
+
+
+def test_timing_pattern_by_example():
+    assert TIMING.search("gives the same configurations 8-10x faster")
+    assert TIMING.search("about 1 ms per permutation")
+    assert TIMING.search("49 s for 20 starts")
+    assert not TIMING.search("draws max(W // 8, 5) positions in 100 trials")
+
+
+# Not timings: the simulator's conserved regions evolve 8 times slower (a model parameter).
+NOT_TIMINGS = {"src/otuflow/simulate/readme.py: 8x slower"}
+
+
+def test_no_benchmark_figures_in_the_package():
+    quoted = {f"{p.relative_to(REPO)}: {m.group(0)}" for p in sorted((REPO / "src").rglob("*.py"))
+              for m in TIMING.finditer(p.read_text())}  # fmt: skip
+    assert quoted - NOT_TIMINGS == set()
+
+
+def test_analysis_benchmark_keeps_hand_written_sections(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("analysis", REPO / "benchmarks" / "analysis.py")
+    analysis = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(analysis)
+    out = tmp_path / "ANALYSIS.md"
+    assert analysis.hand_written_sections(out) == ""
+    out.write_text("# Title\n\nRun ...\n\n| a |\n| 1 |\n\n## Notes\n\nkept\n")
+    assert analysis.hand_written_sections(out) == "\n## Notes\n\nkept\n"
+    out.write_text("# Title\n\n| a |\n")
+    assert analysis.hand_written_sections(out) == ""

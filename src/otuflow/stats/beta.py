@@ -9,28 +9,28 @@
   proportions explained are relative to the sum of the positive eigenvalues (no Lingoes/Cailliez
   correction). Each axis is sign-normalised so its largest-magnitude coordinate is positive.
 * NMDS: non-metric SMACOF exactly as scikit-learn's ``MDS(metric_mds=False, metric="precomputed",
-  init="random")`` (isotonic regression, zero dissimilarities between distinct samples treated
-  as missing), in :mod:`otuflow.stats.smacof`, which gives scikit-learn's configurations about
-  nine times faster; ``n_starts`` random starts from ``seed``, best final stress kept. The
+  init="random")`` (isotonic regression, zero dissimilarities between distinct samples treated as
+  missing), in :mod:`otuflow.stats.smacof`, which gives scikit-learn's configurations faster
+  (benchmarks/ANALYSIS.md); ``n_starts`` random starts from ``seed``, best final stress kept. The
   stress reported is Kruskal's stress-1, sqrt(sum (d - dhat)^2 / sum d^2), computed here from the
   final configuration with the primary approach to ties (isotonic regression of configuration
   distances d on dissimilarities, ties ordered by d). Differences from vegan ``metaMDS``: no
   Wisconsin/sqrt autotransform (the input is already a distance), SMACOF instead of monoMDS, no
-  convergence-by-Procrustes check between starts, and the configuration is only centred and
-  rotated to principal axes (no half-change scaling).
+  convergence-by-Procrustes check between starts, and the configuration is only centred and rotated
+  to principal axes (no half-change scaling).
 * PERMANOVA: ``skbio.stats.distance.permanova`` (pseudo-F and p = (#{F* >= F} + 1)/(B + 1));
   R^2 = SS_A/SS_T derived from that F, R^2 = F (a - 1) / (F (a - 1) + N - a)
   (:func:`r_squared_from_f`).
 * PERMDISP: ``skbio.stats.distance.permdisp`` with ``test="median"`` (run by
-  :mod:`otuflow.stats.permdisp`, same F and p, 2-5x faster; groups of >= 3 samples): F of the
+  :mod:`otuflow.stats.permdisp`, same F and p, faster; groups of >= 3 samples): F of the
   distances of each sample to its group's spatial median in the PCoA space of the positive
   eigenvalue axes, p by permuting those distances. vegan ``betadisper`` also keeps the negative
   eigenvalue axes (subtracting their squared contributions), so for non-Euclidean distances such
   as UniFrac its F differs from the value reported here. Checked with vegan 2.6.4 (Debian): on
   Euclidean distances skbio's centroid F equals betadisper's and the median F agrees to 3e-5
   (iterative spatial median); on a Bray-Curtis matrix the median F was 0.198 (skbio) vs 0.157.
-* skbio's permutation loops run with one OpenMP thread (``threadpoolctl``): with the default two
-  threads on a busy two-core machine a 199-permutation PERMANOVA took seconds instead of ms.
+* skbio's permutation loops run with one OpenMP thread (``threadpoolctl``): with its default
+  threads on a busy machine PERMANOVA became far slower (benchmarks/ANALYSIS.md).
 """
 
 from __future__ import annotations
@@ -275,8 +275,8 @@ def _subset(dm: DistanceMatrix, ids) -> DistanceMatrix:
 
 
 def _one_test(dm: DistanceMatrix, grouping, permutations: int, seed) -> dict:
-    # skbio's OpenMP permutation loops can be 1000x slower on a busy 2-core machine; one thread
-    # is fast and deterministic.
+    # skbio's OpenMP permutation loops are far slower on a busy machine with several threads
+    # (benchmarks/ANALYSIS.md); one thread is fast and deterministic.
     with threadpool_limits(limits=1, user_api="openmp"):
         return _one_test_serial(dm, grouping, permutations, seed)
 

@@ -2,8 +2,8 @@
 
 ``skbio.stats.distance.permdisp(test="median")`` with its default (Cython) engine calls
 ``scipy.stats.f_oneway`` once per permutation; that call's overhead, not the arithmetic, is
-almost all of its time (about 1 ms per permutation, 4 s for the five tests of one metric even
-on six samples). This module runs the same test with the same building blocks:
+almost all of its time, even on a few samples (timings in benchmarks/ANALYSIS.md). This module
+runs the same test with the same building blocks:
 
 * the same ordination: ``skbio.stats.ordination.pcoa`` with all dimensions (eigh);
 * the same centres: scikit-bio's Cython ``geomedian_axis_one`` for every group of every

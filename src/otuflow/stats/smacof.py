@@ -1,11 +1,11 @@
 """Non-metric SMACOF: the algorithm of scikit-learn's ``MDS(metric_mds=False)``, made fast.
 
-scikit-learn (1.9) fits a new ``IsotonicRegression`` object at every SMACOF iteration: it sorts
-the dissimilarities, merges their ties and builds an interpolator each time, which is about
-90 % of NMDS time (49 s for 20 starts of 200 samples on the benchmark machine). The
-dissimilarities do not change between iterations, so here they are sorted and their ties merged
-once, and each iteration only averages the configuration distances within tie blocks and runs
-scipy's pool-adjacent-violators (``scipy.optimize.isotonic_regression``). Everything else follows
+scikit-learn (1.9) fits a new ``IsotonicRegression`` object at every SMACOF iteration: it sorts the
+dissimilarities, merges their ties and builds an interpolator each time, which is most of its NMDS
+time (timings in benchmarks/ANALYSIS.md). The dissimilarities do not change between iterations, so
+here they are sorted and their ties merged once, and each iteration only averages the configuration
+distances within tie blocks and runs scipy's pool-adjacent-violators
+(``scipy.optimize.isotonic_regression``). Everything else follows
 ``sklearn.manifold._mds._smacof_single`` step by step, so for the same random state the
 configurations agree with scikit-learn's to rounding (tests/test_stats_smacof.py):
 
