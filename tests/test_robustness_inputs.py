@@ -327,7 +327,8 @@ def test_config_errors_lists_every_problem_by_key():
     config = {"merge": {"min_overlap": 3, "max_diff": 2}, "extra": 1}
     assert config_errors(config, schema) == [
         "unknown key extra (known keys here: samples, merge)",
-        "missing key 'samples'",
+        "missing key samples: the sample sheet (TSV with sample, r1, r2 and group or clinical "
+        "columns)",
         "unknown key merge.max_diff (known keys here: min_overlap)",
         "merge.min_overlap: 3 is less than the minimum of 5",
     ]

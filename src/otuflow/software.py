@@ -53,7 +53,7 @@ PYTHON_KEY = "python"
 #: Python distributions of the rules' Python environment whose versions are recorded.
 PACKAGES = (
     "otuflow", "scikit-bio", "biom-format", "numpy", "scipy", "pandas", "matplotlib",
-    "statsmodels", "biopython", "pyyaml",
+    "statsmodels", "pyyaml",
 )  # fmt: skip
 
 NOT_INSTALLED = "not installed"
