@@ -109,3 +109,28 @@ def demo_run(tmp_path_factory):
     config = demo_config(root / "config.yaml", cohort)
     run_in(root / "wd-a", config, cores=2)
     return cohort, config, root / "wd-a"
+
+
+# Files that differ between identical runs by design: logs, Snakemake benchmarks, and when and on
+# which host the run happened.
+VOLATILE_DIRS = ("logs", "benchmarks")
+VOLATILE_FILES = ("provenance/run_info.json",)
+
+
+def result_files(out: Path) -> dict[str, bytes]:
+    """Relative path -> bytes of every result file of a run (no logs, benchmarks or run_info)."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.is_file() and rel.split("/")[0] not in VOLATILE_DIRS and rel not in VOLATILE_FILES:
+            files[rel] = path.read_bytes()
+    return files
+
+
+def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    """Files only in one of two :func:`result_files` listings, and files whose bytes differ."""
+    return (
+        [f"only in the first: {f}" for f in sorted(set(a) - set(b))]
+        + [f"only in the second: {f}" for f in sorted(set(b) - set(a))]
+        + [f"differs: {f}" for f in sorted(set(a) & set(b)) if a[f] != b[f]]
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, require_tools, write_config
+from conftest import REPO, differences, require_tools, result_files, write_config
 from otuflow.simulate import simulate_cohort
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
@@ -35,8 +35,6 @@ SETTINGS = {
                   "rarefaction_curve_steps": 5, "rarefaction_curve_iterations": 2},
     "differential": {"permutations": 99},
 }  # fmt: skip
-EXCLUDED_DIRS = ("logs", "benchmarks")
-EXCLUDED_FILES = ("provenance/run_info.json",)
 
 
 def command(config: Path, workdir: Path, *args: str, cores: int) -> list[str]:
@@ -52,23 +50,6 @@ def run(config: Path, workdir: Path, *args: str, cores: int = 2):
     workdir.mkdir(parents=True, exist_ok=True)
     return subprocess.run(command(config, workdir, *args, cores=cores), capture_output=True,
                           text=True, cwd=workdir)  # fmt: skip
-
-
-def result_files(out: Path) -> dict[str, bytes]:
-    """Relative path -> content of every result file (no logs, benchmarks or run_info)."""
-    files = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel.split("/")[0] not in EXCLUDED_DIRS and rel not in EXCLUDED_FILES:
-            files[rel] = path.read_bytes()
-    return files
-
-
-def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
-    only_a = [f"only in A: {f}" for f in sorted(set(a) - set(b))]
-    only_b = [f"only in B: {f}" for f in sorted(set(b) - set(a))]
-    changed = [f"differs: {f}" for f in sorted(set(a) & set(b)) if a[f] != b[f]]
-    return only_a + only_b + changed
 
 
 def is_partial(rel: str) -> bool:

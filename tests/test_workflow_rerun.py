@@ -11,34 +11,13 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
-from conftest import run_in
+from conftest import differences, result_files, run_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
 
-EXCLUDED_DIRS = ("logs", "benchmarks")
-EXCLUDED_FILES = ("provenance/run_info.json",)
-
-
-def result_files(out: Path) -> dict[str, bytes]:
-    """Relative path -> bytes of every result file (no logs, benchmarks or run_info)."""
-    files = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        if path.is_file() and rel.split("/")[0] not in EXCLUDED_DIRS and rel not in EXCLUDED_FILES:
-            files[rel] = path.read_bytes()
-    return files
-
-
-def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
-    return (
-        [f"only in the first: {f}" for f in sorted(set(a) - set(b))]
-        + [f"only in the second: {f}" for f in sorted(set(b) - set(a))]
-        + [f"differs: {f}" for f in sorted(set(a) & set(b)) if a[f] != b[f]]
-    )
 
 
 def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
