@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,3 +135,14 @@ def differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
         + [f"only in the second: {f}" for f in sorted(set(b) - set(a))]
         + [f"differs: {f}" for f in sorted(set(a) & set(b)) if a[f] != b[f]]
     )
+
+
+def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
+    """(rule, sample wildcard or "") of every job a dry run lists."""
+    jobs = []
+    for block in re.split(r"\n(?=\[|rule |localrule )", dry_run_output):
+        rule = re.search(r"^(?:local)?rule (\w+):", block, re.MULTILINE)
+        if rule:
+            sample = re.search(r"wildcards: .*?sample=([\w-]+)", block)
+            jobs.append((rule.group(1), sample.group(1) if sample else ""))
+    return jobs

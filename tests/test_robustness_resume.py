@@ -24,7 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, differences, require_tools, result_files, write_config
+from conftest import (
+    REPO,
+    differences,
+    planned_jobs,
+    require_tools,
+    result_files,
+    write_config,
+)
 from otuflow.simulate import simulate_cohort
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
@@ -84,7 +91,7 @@ def runs(tmp_path_factory):
                                    cwd=workdir, start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + 600
         while process.poll() is None and time.monotonic() < deadline:
-            if len(list((out / "work" / "filtered").glob("*.fasta"))) >= 3:
+            if len(list((out / "work" / "filtered").glob("*.count"))) >= 3:
                 break
             time.sleep(0.2)
         finished_early = process.poll() is not None
@@ -96,10 +103,11 @@ def runs(tmp_path_factory):
     check = run(config, workdir, "-n", cores=1)
     blocked = run(config, workdir, "--rerun-incomplete", cores=1)
     unlocked = run(config, workdir, "--unlock", cores=1)
+    plan = run(config, workdir, "--dry-run", "--rerun-incomplete", cores=1)
     resumed = run(config, workdir, "--rerun-incomplete", cores=1)
     return {
         "run_a": run_a, "out": out, "after_kill": after_kill, "check": check,
-        "blocked": blocked, "unlocked": unlocked, "resumed": resumed,
+        "blocked": blocked, "unlocked": unlocked, "plan": plan, "resumed": resumed,
     }  # fmt: skip
 
 
@@ -125,6 +133,22 @@ def test_resume_after_kill_needs_unlock_then_completes(runs):
     assert runs["unlocked"].returncode == 0
     resumed = runs["resumed"]
     assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-4000:]
+
+
+def test_resume_redoes_only_the_unfinished_jobs(runs):
+    reference = result_files(runs["run_a"])
+    finished = {rel for rel, content in runs["after_kill"].items() if reference.get(rel) == content}
+    planned = planned_jobs(runs["plan"].stdout)
+    assert planned, runs["plan"].stdout[-3000:]
+    per_sample_output = {"check_reads": "qc/reads/{}.json",
+                         "dereplicate_sample": "work/derep/{}.fasta"}  # fmt: skip
+    checked = 0
+    for rule, pattern in per_sample_output.items():
+        for sample in ("C01", "C02", "S01", "S02", "T01", "T02"):
+            if pattern.format(sample) in finished:
+                assert (rule, sample) not in planned, (rule, sample)
+                checked += 1
+    assert checked >= 3  # the kill came after several samples were through
 
 
 def test_resumed_one_core_run_equals_uninterrupted_two_core_run(runs):

@@ -9,26 +9,14 @@ sample's intermediate must replan only that sample's jobs and what depends on th
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import pytest
 
-from conftest import differences, result_files, run_in
+from conftest import differences, planned_jobs, result_files, run_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
 
-
-
-def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
-    """(rule, sample wildcard or "") of every job a dry run lists."""
-    jobs = []
-    for block in re.split(r"\n(?=\[|rule |localrule )", dry_run_output):
-        rule = re.search(r"^(?:local)?rule (\w+):", block, re.MULTILINE)
-        if rule:
-            sample = re.search(r"wildcards: .*?sample=([\w-]+)", block)
-            jobs.append((rule.group(1), sample.group(1) if sample else ""))
-    return jobs
 
 
 @pytest.fixture(scope="module")
