@@ -30,7 +30,9 @@ def cohort_run(tmp_path_factory):
         samples=str(cohort / "samples.tsv"),
         outdir=str(out),
         chimera={"reference": str(cohort / "truth" / "species.fasta")},
-    )
+        taxonomy={"reference_fasta": str(cohort / "reference" / "reference.fasta"),
+                  "reference_taxonomy": str(cohort / "reference" / "taxonomy.tsv")},
+    )  # fmt: skip
     run_snakemake(config, *[str(out / target) for target in BACKBONE])
     return cohort, out
 

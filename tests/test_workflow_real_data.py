@@ -43,7 +43,8 @@ def test_real_v4_reads_merge_filter_and_map(tmp_path, shared_data):
         },
         diversity={"rarefaction_floor": 500, "nmds_starts": 2},
     )
-    run_snakemake(config)
+    # --notemp keeps the filtered reads (temporary in a normal run) for the mapping check below
+    run_snakemake(config, "--notemp")
     tracking = pd.read_csv(out / "qc" / "read_tracking.tsv", sep="\t", index_col="sample")
     assert list(tracking.index) == ["sam1", "sam2"]
     assert (tracking["input"] == 1500).all()  # PROVENANCE.md: 1,500 pairs per sample
