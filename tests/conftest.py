@@ -115,7 +115,7 @@ def demo_run(tmp_path_factory):
 # Files that differ between identical runs by design: logs, Snakemake benchmarks, and when and on
 # which host the run happened.
 VOLATILE_DIRS = ("logs", "benchmarks")
-VOLATILE_FILES = ("provenance/run_info.json",)
+VOLATILE_FILES = ("provenance/run_info.json", ".otuflow-run-folder")
 
 
 def result_files(out: Path) -> dict[str, bytes]:

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, VENV_BIN, require_tools, run_in, write_config
+from otuflow.checks import RunFolderError, check_run_folder, record_run_folder
 from otuflow.simulate import simulate_cohort
 
 HOSTILE = "a b $(touch INJECTED) `touch INJECTED_BT`; echo 'x' \"y\""
@@ -103,6 +104,17 @@ def test_without_a_configfile_the_repository_config_is_read(tmp_path, cohort):
     assert not (tmp_path / "results").exists()
 
 
+def test_an_output_folder_is_tied_to_the_folder_its_runs_start_in(tmp_path):
+    out = tmp_path / "out"
+    check_run_folder(out, tmp_path / "a")  # no run yet: any folder
+    record_run_folder(out, tmp_path / "a")
+    record_run_folder(out, tmp_path / "b")  # the first run's folder is kept
+    check_run_folder(out, tmp_path / "a")
+    with pytest.raises(RunFolderError, match=r"made by runs started in '.*/a', but this one "
+                       r"starts in '.*/b'.*Run from '.*/a'"):  # fmt: skip
+        check_run_folder(out, tmp_path / "b")
+
+
 # --- hostile paths, from a plain shell, with SINTAX and a reference for chimeras --------------
 
 
@@ -156,6 +168,7 @@ def hostile_run(tmp_path_factory, cohort):
     first = run_in(workdir, config, check=False)
     again = run_in(workdir, config, "--dry-run", check=False)
     return {"root": root, "out": out, "workdir": workdir, "first": first, "again": again,
+            "config": config,
             "before": before, "repo_before": repo_before}  # fmt: skip
 
 
@@ -186,6 +199,16 @@ def test_a_second_run_plans_nothing(hostile_run):
     again = hostile_run["again"]
     assert again.returncode == 0, again.stderr[-3000:]
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.external
+def test_another_folder_cannot_take_over_the_output_folder(hostile_run, tmp_path):
+    # from elsewhere Snakemake would not see the run's history: stop before any job
+    other = run_in(tmp_path / "elsewhere", hostile_run["config"], "--dry-run", check=False)
+    assert other.returncode != 0
+    assert "was made by runs started in" in other.stdout + other.stderr
+    assert str(hostile_run["workdir"]) in other.stdout + other.stderr
 
 
 @pytest.mark.slow

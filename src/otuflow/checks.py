@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from otuflow.cutadapt_report import cutadapt_pair_counts
@@ -136,3 +137,54 @@ def config_errors(config: Mapping, schema: Mapping) -> list[str]:
         else:
             messages.append(f"{key or 'the config'}: {error.message}")
     return messages
+
+
+class RunFolderError(RuntimeError):
+    """An output folder is being run from another folder than the one its runs started in."""
+
+
+#: Hidden file in the output folder that names the folder its first run started in.
+RUN_FOLDER_RECORD = ".otuflow-run-folder"
+
+
+def check_run_folder(outdir: str | os.PathLike, cwd: str | os.PathLike) -> None:
+    """Stop when ``outdir`` was made by runs started in another folder than ``cwd``.
+
+    Snakemake keeps what it knows about a run (code, parameters and inputs of every job, to
+    tell what changed since; the lock; the jobs cut off by a crash) in ``.snakemake/`` of the
+    folder it runs in. Run from another folder, it sees none of that history and takes results
+    made with other settings for up to date.
+
+    Parameters
+    ----------
+    outdir : path-like
+        The run's output folder.
+    cwd : path-like
+        The folder this run starts in.
+
+    Raises
+    ------
+    RunFolderError
+        Naming both folders and what to do.
+    """
+    record = Path(outdir) / RUN_FOLDER_RECORD
+    if not record.is_file():
+        return
+    first = Path(record.read_text(encoding="utf-8").strip())
+    if first != Path(cwd):
+        raise RunFolderError(
+            f"The output folder {str(outdir)!r} was made by runs started in {str(first)!r}, "
+            f"but this one starts in {str(cwd)!r}. Snakemake keeps each run's history (to tell "
+            f"what changed since, and its lock) in .snakemake/ of the folder it runs in, so from "
+            f"here results made with other settings would look up to date. Run from "
+            f"{str(first)!r} (cd there, or add --directory), or choose another outdir. If you "
+            f"moved that folder, run from its new place after deleting {str(record)!r}."
+        )
+
+
+def record_run_folder(outdir: str | os.PathLike, cwd: str | os.PathLike) -> None:
+    """Write the record read by :func:`check_run_folder`, unless there is one."""
+    record = Path(outdir) / RUN_FOLDER_RECORD
+    if not record.is_file():
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(f"{Path(cwd)}\n", encoding="utf-8")

@@ -159,8 +159,11 @@ def read_sample_sheet(
     path = Path(path)
     if not path.is_file():
         raise SampleSheetError(
-            f"Sample sheet {str(path)!r} not found. Set 'samples' in the config to a TSV file "
-            "with columns sample, r1, r2 and group (or opioid, dose_mg_day, days_on_opioid)."
+            f"Sample sheet {str(path)!r} not found"
+            + (f" (a relative path, looked for in {str(Path.cwd())!r}, the folder Snakemake runs "
+               "in)" if not path.is_absolute() else "")
+            + ". Set 'samples' in the config to a TSV file with columns sample, r1, r2 and group "
+            "(or opioid, dose_mg_day, days_on_opioid)."
         )
     text = path.read_text(encoding="utf-8-sig")
     lines = [(i, ln) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()]

@@ -16,7 +16,12 @@ os.environ.update(
 )
 
 try:
-    from otuflow.checks import config_errors
+    from otuflow.checks import (
+        RunFolderError,
+        check_run_folder,
+        config_errors,
+        record_run_folder,
+    )
     from otuflow.iupac import PrimerError, validate_primer
     from otuflow.plan import RunPlan
     from otuflow.rule_args import (
@@ -75,6 +80,17 @@ except ValueError as error:
 
 OUT = PLAN.outdir
 SAMPLES = list(PLAN.samples)
+
+# An output folder belongs to the folder its runs start in, where Snakemake keeps their history.
+try:
+    check_run_folder(OUT, Path.cwd())
+except RunFolderError as error:
+    raise WorkflowError(str(error)) from None
+
+
+onstart:
+    record_run_folder(OUT, Path.cwd())
+
 for _skipped in PLAN.skipped:
     logger.warning(
         f"otuflow: differential abundance {_skipped.name_a} vs {_skipped.name_b} is skipped: "

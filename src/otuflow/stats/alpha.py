@@ -108,8 +108,8 @@ def choose_depth(counts: pd.DataFrame, depth: int | None = None, floor: int = 10
     ok = totals[totals >= floor]
     if ok.empty:
         raise StatsInputError(
-            f"no sample has at least {floor} reads (largest: {int(totals.max())}); lower the "
-            "floor or set the depth explicitly"
+            f"no sample has at least {floor} reads (largest: {int(totals.max())}); lower "
+            "'diversity: rarefaction_floor' in the config or set 'diversity: rarefaction_depth'"
         )
     return int(ok.min())
 
