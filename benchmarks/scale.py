@@ -39,7 +39,8 @@ REPO = Path(__file__).resolve().parents[1]
 TOOL_RULES = {
     "trim_primers": "cutadapt", "merge_pairs": "vsearch", "filter_reads": "vsearch",
     "dereplicate_sample": "vsearch", "dereplicate_pooled": "vsearch", "cluster_otus": "vsearch",
-    "remove_chimeras": "vsearch", "name_otus": "vsearch", "map_reads": "vsearch",
+    "remove_chimeras_denovo": "vsearch", "remove_chimeras_reference": "vsearch",
+    "sintax_search": "vsearch", "name_otus": "vsearch", "map_reads": "vsearch",
     "align_otus": "mafft", "build_tree": "FastTree",
 }  # fmt: skip
 # Cached once per reference, not per cohort: reported apart from the scaling.
