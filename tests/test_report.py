@@ -15,6 +15,7 @@ import pytest
 from snakemake.utils import validate
 
 from conftest import REPO
+from otuflow.iupac import reverse_complement
 from otuflow.plan import RunPlan
 from otuflow.report import (
     FigureRef,
@@ -128,8 +129,8 @@ def _write_tables(files: dict[str, str], plan: RunPlan, groups: pd.Series) -> No
     otus = pd.Index([f"OTU_{i}" for i in range(1, 13)], name="OTU_ID")
     counts = pd.DataFrame(rng.integers(0, 400, (len(otus), len(samples))), otus, samples)
     taxonomy = pd.DataFrame({"domain": "Bacteria", "phylum": "Bacillota",
-                             "genus": [GENERA[i] if i % 4 else "" for i in range(len(otus))]},
-                            index=otus)  # fmt: skip
+                             "genus": [GENERA[i] if i % 4 else "" for i in range(len(otus))],
+                             "species": ""}, index=otus)  # a reference without species names
     genus = pd.DataFrame(rng.integers(0, 300, (len(GENERA), len(samples))),
                          pd.Index(GENERA, name="genus"), samples)  # fmt: skip
     depth = 1200
@@ -304,6 +305,40 @@ def test_captions_name_groups_whose_names_contain_vs(tmp_path):
     assert "A vs B: Welch's t-test" in text
 
 
+def _table_html(html: str, title: str) -> str:
+    """The ``<table>`` under the heading that ends with ``title``."""
+    start = html.index(f"{title}</h3>")
+    return html[start:html.index("</table>", start)]
+
+
+def test_metastats_tables_show_no_row_index(tmp_path):
+    config = _config(tmp_path / "results")
+    plan, inputs = fabricate_run(config, _groups(**STUDY))
+    for comparison in plan.comparisons:  # rows not in q order, as the test writes them
+        path = inputs[f"differential_metastats_{comparison.slug}"]
+        _tsv(pd.read_csv(path, sep="\t").iloc[::-1], path)
+    html = write_workflow_report(plan.path("report"), inputs, plan, config).read_text()
+    for comparison in plan.comparisons:
+        table = _table_html(html, f"Metastats, {comparison.label}")
+        assert "<tr><th>" not in table.split("<tbody>")[1]  # no index cell before the row
+        assert "<thead><tr><th>genus</th>" in table
+        assert "<tr><td>Genus0</td>" in table  # smallest q first
+
+
+def test_composition_captions_hold_whatever_the_number_of_taxa(tmp_path):
+    _, html, doc, text, *_ = _render(tmp_path, composition={"top_phyla": 12})
+    assert "Top 12" not in text and "Top 30" not in text
+    assert "Most abundant phyla (up to 12; the rest summed as Other) per sample." in text
+    assert "Most abundant genera (up to 30; the rest summed as Other), group means." in text
+
+
+def test_ranks_without_any_assignment_are_left_out_with_a_note(tmp_path):
+    _, html, doc, text, *_ = _render(tmp_path)
+    table = _table_html(html, "Assignment per rank")
+    assert "<td>genus</td>" in table and "<td>species</td>" not in table
+    assert "No OTU was assigned at species rank" in text
+
+
 def test_report_source_has_no_hard_coded_parameters():
     source = "\n".join(p.read_text() for p in (REPO / "src" / "otuflow" / "report").glob("*.py"))
     assert "_vs_" not in source  # a comparison's file-name part is never parsed
@@ -324,6 +359,8 @@ def test_methods_text_cites_parameters_and_versions(tmp_path):
     p, f = config["primers"], config["filter"]
     for needle in (
         f"forward 5'-{p['forward']}-3', reverse 5'-{p['reverse']}-3'",
+        "where a read ran through the amplicon, the reverse complement of the other primer and "
+        "everything after it (the Illumina adapter) were removed from its 3' end",
         "maximum error rate 0.1", "pairs without both primers discarded",
         f"maximum expected errors {f['max_ee']:g}",
         f"length {f['min_length']}-{f['max_length']} nt",
@@ -346,7 +383,14 @@ def test_methods_text_follows_the_config(tmp_path):
         taxonomy={"source": "silva", "method": "sintax", "extract_region": False},
     )
     text = methods_text(config, {"vsearch": "not installed"}, rarefaction_depth=5000)
-    assert "without primer trimming" in text and "forward 5'" not in text and "Martin" not in text
+    assert "without primer trimming" in text and "forward 5'" not in text
+    # cutadapt still removes the configured adapters where a read runs through the amplicon.
+    p = config["primers"]
+    r1, r2 = reverse_complement(p["adapter_r2"]), reverse_complement(p["adapter_r1"])
+    assert (f"Illumina adapters read through at the 3' end (5'-{r1}-3' in the forward reads, "
+            f"5'-{r2}-3' in the reverse reads) were removed with cutadapt (Martin 2011; maximum "
+            "error rate 0.1)") in text
+    assert "Martin M (2011)" in text
     assert "Chimeric" not in text and "Edgar RC, Haas" not in text
     assert "rarefied to 5,000 reads (the depth set in the config" in text
     assert "Beta diversity (Bray-Curtis) was" in text and "UniFrac" not in text

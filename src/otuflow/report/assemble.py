@@ -22,6 +22,7 @@ from otuflow.report.methods import (
     beta_sentences,
     clustering_sentence,
     differential_sentences,
+    join_words,
     methods_text,
     pct,
     rarefaction_sentence,
@@ -115,7 +116,9 @@ def figure_caption(figure: Figure, config: Mapping) -> str:
     if kind in ("bars_samples", "bars_groups"):
         plural = _PLURAL.get(figure.rank, figure.rank)
         top = config["composition"].get(f"top_{plural}")
-        taxa = f"Top {top} {plural}" if top else plural.capitalize()
+        # The figure shows at most ``top`` taxa: fewer when the rank has fewer.
+        taxa = (f"Most abundant {plural} (up to {top}; the rest summed as Other)" if top
+                else plural.capitalize())  # fmt: skip
         return f"{taxa} per sample." if kind == "bars_samples" else f"{taxa}, group means."
     captions = {
         "read_tracking": "Read pairs kept per step and sample.",
@@ -194,10 +197,19 @@ def _taxonomy_section(
     intro = (f"{clustering_sentence(config)} {taxonomy_sentence(config, versions)} "
              f"{unclassified_sentence(config)}")  # fmt: skip
     summary = taxonomy_summary(inputs.table("otu_table", 0), inputs.table("otu_taxonomy", 0))
+    # A rank no OTU reaches (e.g. species, from a reference without species names) would read
+    # like a failed classification: leave it out and say why.
+    empty = summary["rank"][summary["OTUs assigned"] == 0].tolist() if len(summary) else []
+    note = ""
+    if empty:
+        rows = "that row is" if len(empty) == 1 else "those rows are"
+        note = (f"No OTU was assigned at {join_words(empty)} rank (the reference has no names "
+                f"there, or none passed the cut-off), so {rows} left out.")  # fmt: skip
+        summary = summary[~summary["rank"].isin(empty)].reset_index(drop=True)
     return Section(
         "OTUs and taxonomy", intro, figures=figures,
         tables=[
-            TableRef("Assignment per rank", summary),
+            TableRef("Assignment per rank", summary, note),
             TableRef("Genus mean relative abundance per group",
                      inputs.path("genus_group_means"), max_rows=30),
             TableRef("OTU taxonomy", inputs.path("otu_taxonomy"), max_rows=30),
@@ -242,7 +254,8 @@ def _differential_section(
     files = []
     for comparison in plan.comparisons:
         name = f"differential_{differential_key('metastats', comparison)}"
-        result = inputs.table(name).sort_values(["q", "p"])
+        # A fresh 0..n-1 index: the builder does not show it (the old row numbers would be).
+        result = inputs.table(name).sort_values(["q", "p"]).reset_index(drop=True)
         tables.append(TableRef(f"Metastats, {comparison.label}", result,
                                "Sorted by q; the full table is linked.", max_rows=15,
                                link=inputs.path(name)))  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from otuflow.classify.kmers import WORD_SIZE
+from otuflow.iupac import reverse_complement
 from otuflow.software import NOT_INSTALLED
 
 #: Coverage of the group ellipses in the ordination plots (a drawing parameter, not a config key).
@@ -79,26 +80,36 @@ def software(versions: Mapping[str, str], name: str) -> str:
     return f"{name} {version}" if version and version != NOT_INSTALLED else name
 
 
-def _join(items: list[str]) -> str:
+def join_words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def reads_sentences(config: Mapping, versions: Mapping[str, str]) -> str:
     """Primer trimming, pair merging and quality filtering."""
     primers, merge, filt = config["primers"], config["merge"], config["filter"]
+    details = [f"maximum error rate {primers['max_error_rate']:g}"]
+    if primers["trim"] and primers["require_both"]:
+        details.append("pairs without both primers discarded")
+    if primers["quality_cutoff"]:
+        details.append(f"3' ends trimmed below Phred {primers['quality_cutoff']}")
+    cutadapt = f"{software(versions, 'cutadapt')} (Martin 2011; {'; '.join(details)})"
+    # What otuflow.rule_args.cutadapt_adapter_args asks cutadapt to do.
     if primers["trim"]:
-        details = [f"maximum error rate {primers['max_error_rate']:g}"]
-        if primers["require_both"]:
-            details.append("pairs without both primers discarded")
-        if primers["quality_cutoff"]:
-            details.append(f"3' ends trimmed below Phred {primers['quality_cutoff']}")
         trim = (
             f"Primers (forward 5'-{primers['forward']}-3', reverse 5'-{primers['reverse']}-3') "
-            "and any sequence before them were removed from the paired-end reads with "
-            f"{software(versions, 'cutadapt')} (Martin 2011; {'; '.join(details)})."
+            "and any sequence before them were removed from the paired-end reads, and where a "
+            "read ran through the amplicon, the reverse complement of the other primer and "
+            "everything after it (the Illumina adapter) were removed from its 3' end, with "
+            f"{cutadapt}."
         )
     else:
-        trim = "Reads were used without primer trimming (they start after the primers)."
+        trim = (
+            "Reads were used without primer trimming (they start after the primers). Illumina "
+            "adapters read through at the 3' end "
+            f"(5'-{reverse_complement(primers['adapter_r2'])}-3' in the forward reads, "
+            f"5'-{reverse_complement(primers['adapter_r1'])}-3' in the reverse reads) were "
+            f"removed with {cutadapt}."
+        )
     ns = filt["max_ns"]
     quality = [
         f"maximum expected errors {filt['max_ee']:g}",
@@ -226,7 +237,7 @@ def beta_sentences(config: Mapping) -> str:
     """Distances, ordinations, ellipses, PERMANOVA and PERMDISP."""
     diversity = config["diversity"]
     metrics = diversity["beta_metrics"]
-    names = _join([BETA_NAMES.get(m, m) for m in metrics])
+    names = join_words([BETA_NAMES.get(m, m) for m in metrics])
     unifrac = "; UniFrac: Lozupone and Knight 2005" if any("unifrac" in m for m in metrics) else ""
     permutations = diversity["permutations"]
     return (
