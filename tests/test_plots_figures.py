@@ -33,6 +33,7 @@ from otuflow.plots import (
     taxa_palette,
 )
 from otuflow.plots.stamp import select_features
+from otuflow.plots.taxa import MIN_GROUP_DELTA_E, color_distance
 
 COLORS = {"Control": "#E69F00", "Opioid-S": "#0072B2", "Opioid-T": "#009E73"}
 ORDER = ["Control", "Opioid-S", "Opioid-T"]
@@ -262,7 +263,7 @@ def test_stacked_bars_heights_order_and_colours(groups):
     rel = _rel(groups)
     fig = make_stacked_bars_figure(rel, groups, ORDER, by="sample", colors=COLORS)
     ordered = [s for g in ORDER for s in groups.index if groups[s] == g]
-    palette = taxa_palette()
+    palette = taxa_palette(avoid=COLORS.values())
     bottom = np.zeros(len(ordered))
     for i, taxon in enumerate(rel.index):
         bars = sorted(_by_gid(fig, f"taxon:{taxon}"), key=lambda r: r.get_x())
@@ -299,6 +300,22 @@ def test_taxa_palette_has_32_plus_distinct_non_grey_colours():
     # Neighbours in the first 10 differ clearly (distinct hues for the most abundant taxa).
     dist = np.linalg.norm(np.diff(rgb[:10], axis=0), axis=1)
     assert dist.min() > 0.2
+
+
+def test_taxon_colours_do_not_look_like_group_colours(groups):
+    # tab10 blue #1f77b4 is nearly the Okabe-Ito blue of Opioid-S: a genus would pass for a group.
+    assert color_distance(taxa_palette()[0], COLORS["Opioid-S"]) < MIN_GROUP_DELTA_E
+    rel = _rel(groups, n_taxa=30) / 2  # the default top_genera
+    for colors in (COLORS, {"Control": "#d62728", "Opioid-S": "#9467bd", "Opioid-T": "#2ca02c"}):
+        fig = make_stacked_bars_figure(rel, groups, ORDER, by="group", colors=colors)
+        drawn = {to_hex(_by_gid(fig, f"taxon:Genus{i}")[0].get_facecolor()) for i in range(30)}
+        assert len(drawn) == 30
+        assert all(color_distance(t, g) >= MIN_GROUP_DELTA_E for t in drawn
+                   for g in colors.values())
+    # Deterministic, and colours near a group colour are only moved back, never dropped.
+    avoided = taxa_palette(avoid=COLORS.values())
+    assert avoided == taxa_palette(avoid=COLORS.values())
+    assert sorted(avoided) == sorted(taxa_palette())
 
 
 def test_stacked_bars_reject_percentages_and_too_many_taxa(groups):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,9 @@ from otuflow.plots._style import (
 OTHER_COLOR = "#9E9E9E"
 UNASSIGNED_COLOR = "#DCDCDC"
 MAX_SAMPLE_LABELS = 80
+#: Smallest CIELAB distance (CIE76 delta E) of a taxon colour from a group colour of the figure;
+#: closer palette colours (e.g. tab10 blue next to Okabe-Ito blue) are used only as a last resort.
+MIN_GROUP_DELTA_E = 30.0
 
 
 def _is_grey(color: str) -> bool:
@@ -34,12 +37,34 @@ def _is_grey(color: str) -> bool:
     return max(r, g, b) - min(r, g, b) < 0.08
 
 
-def taxa_palette() -> list[str]:
-    """Qualitative palette of 54 distinct, non-grey colours for taxa.
+def _lab(color: str) -> np.ndarray:
+    """CIELAB (D65) coordinates of a colour."""
+    rgb = np.array(to_rgb(color))
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def color_distance(a: str, b: str) -> float:
+    """CIE76 colour difference (delta E in CIELAB) of two colours."""
+    return float(np.linalg.norm(_lab(a) - _lab(b)))
+
+
+def taxa_palette(avoid: Iterable[str] = ()) -> list[str]:
+    """Qualitative palette of 53 distinct, non-grey colours for taxa.
 
     Dark shades of tab20 first (tab10-like distinct hues), then the tab20b/tab20c hue families,
     then the light shades, so that the first taxa differ most; greys are left out because grey
     marks "Other" and "Unassigned".
+
+    Parameters
+    ----------
+    avoid : iterable of str
+        Colours the taxa should not look like (the figure's group colours): palette colours
+        closer than :data:`MIN_GROUP_DELTA_E` to any of them move to the end, in palette order,
+        so they are used only when there are more taxa than other colours.
     """
     tab20 = [to_hex(c) for c in colormaps["tab20"].colors]
     tab20b = [to_hex(c) for c in colormaps["tab20b"].colors]
@@ -50,14 +75,18 @@ def taxa_palette() -> list[str]:
     for c in order:
         if not _is_grey(c) and c not in out:
             out.append(c)
-    return out
+    avoid = list(avoid)
+    near = [c for c in out if any(color_distance(c, a) < MIN_GROUP_DELTA_E for a in avoid)]
+    return [c for c in out if c not in near] + near
 
 
 def taxa_colors(
-    taxa: Sequence[str], other_label: str = "Other", unassigned_label: str = "Unassigned"
+    taxa: Sequence[str], other_label: str = "Other", unassigned_label: str = "Unassigned",
+    avoid: Iterable[str] = (),
 ) -> dict[str, str]:
-    """Colour per taxon in row order: palette colours, grey for Other, light grey for Unassigned."""
-    palette = taxa_palette()
+    """Colour per taxon in row order: palette colours (unlike the colours ``avoid``, see
+    :func:`taxa_palette`), grey for Other, light grey for Unassigned."""
+    palette = taxa_palette(avoid)
     named = [t for t in taxa if t not in (other_label, unassigned_label)]
     if len(named) > len(palette):
         raise PlotInputError(
@@ -119,7 +148,8 @@ def make_stacked_bars_figure(
                              for g in shown})
         xlabels = [n_label(g, int(counts[g]), "\n") for g in shown]
         spans = [(g, i, i + 1) for i, g in enumerate(shown)]
-    taxon_colors = taxa_colors(list(values.index), other_label, unassigned_label)
+    taxon_colors = taxa_colors(list(values.index), other_label, unassigned_label,
+                               avoid=palette.values())  # a taxon must not look like a group
     n_taxa = len(values.index)
     legend_cols = 1 if n_taxa <= 20 else 2
     height = max(3.2, 0.95 + 0.135 * np.ceil(n_taxa / legend_cols))
@@ -198,7 +228,8 @@ def stacked_bars(
     title : str
         Axes title.
     colors : mapping, optional
-        Group -> hex colour for the group bars (default the model-study colours).
+        Group -> hex colour for the group bars (default the model-study colours); the taxa get
+        palette colours unlike these (see :func:`taxa_palette`).
     other_label, unassigned_label : str
         Rows drawn grey (``#9E9E9E``) and light grey (``#DCDCDC``).
 
