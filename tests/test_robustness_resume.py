@@ -117,8 +117,8 @@ def test_kill_leaves_no_incomplete_file_that_looks_complete(runs):
     assert 0 < len([f for f in after_kill if not is_partial(f)]) < len(reference)
     check_output = runs["check"].stdout + runs["check"].stderr
     for rel, content in after_kill.items():
-        if is_partial(rel) or reference.get(rel) == content:
-            continue
+        if is_partial(rel) or reference.get(rel) == content or rel not in reference:
+            continue  # (not in a finished run: temporary reads, deleted once used)
         # a file that is not (yet) what a complete run writes must be flagged by Snakemake
         assert "IncompleteFilesException" in check_output, (rel, check_output[-3000:])
         assert str(runs["out"] / rel) in check_output, (rel, check_output[-3000:])
@@ -181,7 +181,8 @@ def test_thread_count_does_not_change_vsearch_output(runs, tmp_path):
         _run_tool("vsearch", "--cluster_size", str(work / "otus" / "uniques.fasta"), "--id", "0.97",
                   "--strand", "plus", "--sizein", "--sizeout", "--centroids",
                   str(folder / "centroids.fasta"), "--fasta_width", "0", "--threads", threads)
-        _run_tool("vsearch", "--usearch_global", str(work / "filtered" / "C01.fasta"), "--db",
+        _run_tool("vsearch", "--usearch_global", str(work / "derep" / "C01.fasta"), "--sizein",
+                  "--db",
                   str(runs["run_a"] / "otu" / "otus.fasta"), "--id", "0.97", "--strand", "plus",
                   "--maxaccepts", "8", "--maxrejects", "32", "--otutabout",
                   str(folder / "otutab.tsv"), "--threads", threads)  # fmt: skip

@@ -67,9 +67,10 @@ def test_a_deleted_intermediate_is_rebuilt_alone_and_only_its_dependents_follow(
     assert {rule for rule, _ in plan} <= DOWNSTREAM_OF_MAPPING, plan
     assert {sample for _, sample in plan} <= {"", "C01"}, plan
     # asked for, it is rebuilt by its own job alone, to the same bytes
-    rebuild = run_in(c.parent, config, "--dry-run", str(mapped))
+    target = str(mapped.relative_to(c.parent))  # outputs are named as the config's relative outdir
+    rebuild = run_in(c.parent, config, "--dry-run", target)
     assert planned_jobs(rebuild.stdout) == [("map_reads", "C01")], rebuild.stdout[-3000:]
-    run_in(c.parent, config, str(mapped))
+    run_in(c.parent, config, target)
     assert mapped.read_bytes() == original
     # afterwards at most what reads the mapping is replanned, never another sample's job
     plan = planned_jobs(run_in(c.parent, config, "--dry-run").stdout)
@@ -83,10 +84,11 @@ def test_a_deleted_file_made_from_temporary_reads_rebuilds_only_that_sample_chai
     original = derep.read_bytes()
     derep.unlink()
     # its input, the filtered reads, is temporary and gone: that sample's chain is redone
-    rebuild = planned_jobs(run_in(c.parent, config, "--dry-run", str(derep)).stdout)
+    target = str(derep.relative_to(c.parent))
+    rebuild = planned_jobs(run_in(c.parent, config, "--dry-run", target).stdout)
     assert set(rebuild) == {("trim_primers", "S03"), ("merge_pairs", "S03"),
                             ("filter_reads", "S03"), ("dereplicate_sample", "S03")}, rebuild
-    run_in(c.parent, config, str(derep))
+    run_in(c.parent, config, target)
     assert derep.read_bytes() == original
     assert not (c / "work" / "filtered" / "S03.fasta").exists()  # temporary again
 
