@@ -14,7 +14,12 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
-from otuflow.stats.comparisons import Comparison, SkippedComparison, plan_comparisons
+from otuflow.stats.comparisons import (
+    Comparison,
+    SkippedComparison,
+    plan_comparisons,
+    too_small,
+)
 
 #: Result files, relative to the output folder; ``{...}`` fields are filled by :meth:`RunPlan.path`
 #: (or left as Snakemake wildcards).
@@ -290,18 +295,9 @@ def restrict_comparisons(
     kept, skipped = [], []
     for comparison in comparisons:
         restricted = comparison.restricted_to(present)
-        small = [
-            f"{name} has {len(members)} sample(s) (< {min_samples})"
-            for name, members in (
-                (restricted.name_a, restricted.samples_a),
-                (restricted.name_b, restricted.samples_b),
-            )
-            if len(members) < min_samples
-        ]
-        if small:
-            skipped.append(
-                SkippedComparison(comparison.name_a, comparison.name_b, "; ".join(small))
-            )
+        reason = too_small(restricted, min_samples)
+        if reason:
+            skipped.append(SkippedComparison(comparison.name_a, comparison.name_b, reason))
         else:
             kept.append(restricted)
     return kept, skipped

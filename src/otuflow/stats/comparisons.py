@@ -122,15 +122,25 @@ def plan_comparisons(
             first, second = second, first
         candidates.append((first, members[first], second, members[second]))
     planned = []
-    for name_a, samples_a, name_b, samples_b in candidates:
-        small = [(n, len(s)) for n, s in ((name_a, samples_a), (name_b, samples_b))
-                 if len(s) < min_samples]
-        if small:
-            reason = "; ".join(f"{n} has {k} sample(s) (< {min_samples})" for n, k in small)
-            skipped.append(SkippedComparison(name_a, name_b, reason))
+    for candidate in candidates:
+        reason = too_small(Comparison(*candidate), min_samples)
+        if reason:
+            skipped.append(SkippedComparison(candidate[0], candidate[2], reason))
         else:
-            planned.append(Comparison(name_a, samples_a, name_b, samples_b))
+            planned.append(Comparison(*candidate))
     return planned, skipped
+
+
+def too_small(comparison: Comparison, min_samples: int = 2) -> str:
+    """Why ``comparison`` cannot run (a side with fewer than ``min_samples``), or ""."""
+    return "; ".join(
+        f"{name} has {len(members)} sample(s) (< {min_samples})"
+        for name, members in (
+            (comparison.name_a, comparison.samples_a),
+            (comparison.name_b, comparison.samples_b),
+        )
+        if len(members) < min_samples
+    )
 
 
 def comparisons(
