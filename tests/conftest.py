@@ -84,8 +84,9 @@ def run_in(workdir: Path, configfile: Path, *extra: str, cores: int = 2, check: 
         p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != VENV_BIN
     )}  # fmt: skip
     result = subprocess.run(
-        [str(VENV_BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--cores",
-         str(cores), "--configfile", str(configfile), *extra],
+        # extra (options, targets) first: --configfile would take a following target as a file
+        [str(VENV_BIN / "snakemake"), *extra, "--snakefile", str(REPO / "Snakefile"),
+         "--cores", str(cores), "--configfile", str(configfile)],
         capture_output=True, text=True, cwd=workdir, env=env,
     )  # fmt: skip
     if check:
