@@ -137,7 +137,12 @@ def test_resume_after_kill_needs_unlock_then_completes(runs):
 
 def test_resume_redoes_only_the_unfinished_jobs(runs):
     reference = result_files(runs["run_a"])
-    finished = {rel for rel, content in runs["after_kill"].items() if reference.get(rel) == content}
+    # A job killed after writing its output but before Snakemake recorded it as done has
+    # correct bytes that Snakemake rightly does not trust (it lists them as incomplete): only
+    # outputs it trusts count as finished.
+    untrusted = runs["check"].stdout + runs["check"].stderr
+    finished = {rel for rel, content in runs["after_kill"].items()
+                if reference.get(rel) == content and str(runs["out"] / rel) not in untrusted}
     planned = planned_jobs(runs["plan"].stdout)
     assert planned, runs["plan"].stdout[-3000:]
     per_sample_output = {"check_reads": "qc/reads/{}.json",
