@@ -213,6 +213,8 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
         "best of 20 random starts", "95 % confidence ellipses",
         "Metastats (White et al. 2009; 1000 permutations", "95 % CI of the difference",
         "Metastats q < 0.05 were called", "Shannon index with log base 2",
+        "A Metastats p-value is never reported as 0", "1/(1000 (H + 1)) for the pooled null",
+        "1/1001 for the per-taxon null",
         "Opioid vs Control: Welch's t-test, difference in mean proportions with 95 % CI",
         "vsearch 2.22.1", "cutadapt 5.2", "MAFFT 7.505", "FastTree 2.1.11", "scikit-bio 0.7.4",
         "snakemake 9.27.1", "on Python 3.11.7", "used seed 42",
@@ -257,6 +259,7 @@ def test_report_follows_the_config(tmp_path):
     assert "90 % CI" in text and "95 % CI" not in text
     assert "Metastats q < 0.1 were" in text and "q < 0.05" not in text
     assert "Metastats (White et al. 2009; 500 permutations" in text
+    assert "1/(500 (H + 1)) for the pooled null" in text and "1/501 for the per-taxon" in text
     assert "best of 7 random starts" in text and "log base 2.71828" in text
 
 
@@ -323,6 +326,25 @@ def test_metastats_tables_show_no_row_index(tmp_path):
         assert "<tr><th>" not in table.split("<tbody>")[1]  # no index cell before the row
         assert "<thead><tr><th>genus</th>" in table
         assert "<tr><td>Genus0</td>" in table  # smallest q first
+
+
+def test_metastats_p_upper_bounds_are_shown_as_less_than(tmp_path):
+    config = _config(tmp_path / "results")
+    plan, inputs = fabricate_run(config, _groups(**STUDY))
+    comparison = plan.comparisons[0]
+    path = inputs[f"differential_metastats_{comparison.slug}"]
+    table = pd.read_csv(path, sep="\t")
+    # Genus0: no pooled null |t| beyond the observed one (B = 1000, H = 20); Genus1: the same
+    # number from a count of one, the published p.
+    table.loc[[0, 1], "p"] = 1 / (1000 * 21)
+    table["p_upper_bound"] = [True] + [False] * (len(table) - 1)
+    _tsv(table, path)
+    html = write_workflow_report(plan.path("report"), inputs, plan, config).read_text()
+    shown = _table_html(html, f"Metastats, {comparison.label}")
+    assert '<tr><td>Genus0</td><td>a</td><td>b</td><td class="num">&lt; 4.8e-05</td>' in shown
+    assert '<tr><td>Genus1</td><td>a</td><td>b</td><td class="num">4.8e-05</td>' in shown
+    assert shown.count("&lt;") == 1
+    assert "p_upper_bound" not in shown  # folded into the p column
 
 
 def test_composition_captions_hold_whatever_the_number_of_taxa(tmp_path):
@@ -552,6 +574,16 @@ def test_paths_with_spaces_are_url_quoted(report_dir):
 )
 def test_cell_formatting(value, pvalue, expected):
     assert format_cell(value, pvalue) == expected
+
+
+def test_pvalues_flagged_as_upper_bounds_are_shown_as_less_than():
+    df = pd.DataFrame({"feature": ["a", "b"], "p": [5e-6, 0.5], "p_upper_bound": [True, False],
+                       "q": [1e-4, 0.5], "q_upper_bound": ["yes", "no"]})
+    html, _ = dataframe_to_html(df)
+    assert '<td class="num">&lt; 5.0e-06</td><td class="num">1.0e-04</td>' in html
+    assert '<td class="num">0.500</td><td class="num">0.500</td>' in html
+    assert "p_upper_bound" not in html
+    assert "<th>q_upper_bound</th>" in html  # not boolean: an ordinary column
 
 
 def test_dataframe_to_html_counts_hidden_rows_and_hides_range_index():

@@ -71,16 +71,18 @@ def _loop_metastats(freq, n1, perms, small=8):
 
     if n1 < small or n - n1 < small:
         pool = [x for i in range(n_feat) if hf[i] for x in null[i]]
-        p = [sum(greater(x, t_obs[i]) for x in pool) / (b * (sum(hf) + 1))
-             for i in range(n_feat)]
+        count = [sum(greater(x, t_obs[i]) for x in pool) for i in range(n_feat)]
+        p = [count[i] / (b * (sum(hf) + 1)) for i in range(n_feat)]
     else:
-        p = [(sum(greater(x, t_obs[i]) for x in null[i]) + 1) / (b + 1) for i in range(n_feat)]
+        count = [sum(greater(x, t_obs[i]) for x in null[i]) for i in range(n_feat)]
+        p = [(count[i] + 1) / (b + 1) for i in range(n_feat)]
     tot1, tot2 = sum(totals[:n1]), sum(totals[n1:])
     for i in range(n_feat):
         if not hf[i]:
             table = [[s1[i], s2[i]], [tot1 - s1[i], tot2 - s2[i]]]
             p[i] = stats.fisher_exact(table).pvalue
-    return t_obs, p
+            count[i] = None
+    return t_obs, p, count
 
 
 @pytest.mark.parametrize("n1,n2", [(4, 6), (9, 8)])
@@ -88,6 +90,7 @@ def test_matches_independent_loop_port_on_fixed_permutations(n1, n2):
     rng = np.random.default_rng(n1 * 100 + n2)
     n = n1 + n2
     freq = rng.poisson(rng.gamma(0.7, 30.0, size=(25, 1)), size=(25, n))
+    freq[0, :n1] += 40  # a planted effect: no permuted |t| beyond the observed one
     freq[-3:] = 0
     freq[-3, 0] = 1  # sparse features -> Fisher
     freq[-2, [1, n - 1]] = 1
@@ -96,12 +99,98 @@ def test_matches_independent_loop_port_on_fixed_permutations(n1, n2):
     counts = _table(freq)
     groups = pd.Series(["A"] * n1 + ["B"] * n2, index=counts.columns)
     res = metastats(counts, groups, "A", "B", permutation_indices=perms)
-    t_ref, p_ref = _loop_metastats(freq.tolist(), n1, perms.tolist())
+    t_ref, p_ref, count = _loop_metastats(freq.tolist(), n1, perms.tolist())
     np.testing.assert_allclose(res["t"], t_ref, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(res["p"], p_ref, rtol=1e-12, atol=0)
+    pooled = n1 < 8 or n2 < 8
+    # The published p wherever a null |t| exceeded the observed one; otherwise the resolution of
+    # the null used, flagged as an upper bound.
+    resolution = 1 / (200 * (22 + 1)) if pooled else 1 / (200 + 1)  # 22 high-frequency features
+    bound = np.array([c == 0 for c in count])
+    assert list(np.flatnonzero(bound)) == [0]  # the planted feature only
+    expected = np.where(bound, resolution, p_ref)
+    np.testing.assert_allclose(res["p"], expected, rtol=1e-12, atol=0)
+    assert list(res["p_upper_bound"]) == list(bound)
+    assert (res["p"] > 0).all()
     assert list(res["test"][-3:]) == ["fisher"] * 3
-    assert res.attrs["pooled_null"] == (n1 < 8 or n2 < 8)
-    np.testing.assert_allclose(res["q"], storey_qvalues(p_ref), rtol=1e-12)
+    assert res.attrs["pooled_null"] == pooled
+    np.testing.assert_allclose(res["q"], storey_qvalues(expected), rtol=1e-12)
+
+
+def _t_two_per_group(a1, a2, b1, b2):
+    """Metastats' t for two samples per group, written out: the variance of two values is
+    (x1 - x2)^2 / 2, so t = (a1 + a2 - b1 - b2) / sqrt((a1 - a2)^2 + (b1 - b2)^2)."""
+    return (a1 + a2 - b1 - b2) / math.sqrt((a1 - a2) ** 2 + (b1 - b2) ** 2)
+
+
+def test_pooled_null_p_zero_becomes_the_resolution_with_the_flag():
+    # Every sample has 64 reads (proportions exact in binary; t is scale-free, so counts do).
+    # Samples s0, s1 form group a, s2, s3 group b; three high-frequency features (H = 3).
+    x, y, z = [6, 8, 20, 22], [12, 26, 16, 22], [46, 30, 28, 20]
+    counts = _table([x, y, z])
+    groups = pd.Series(list("aabb"), index=counts.columns)
+    # B = 2 permutations: group a = {s0, s2}, then {s0, s3}.
+    perms = np.array([[0, 2, 1, 3], [0, 3, 1, 2]])
+    res = metastats(counts, groups, "a", "b", permutation_indices=perms).set_index("feature")
+    t_x, t_y, t_z = (_t_two_per_group(*v) for v in (x, y, z))
+    assert t_x == pytest.approx(-28 / math.sqrt(8)) and t_y == 0.0
+    assert t_z == pytest.approx(28 / math.sqrt(320))
+    np.testing.assert_allclose(res["t"], [t_x, t_y, t_z], rtol=1e-12)
+    null = [
+        abs(_t_two_per_group(v[0], v[p], v[q], v[r]))
+        for v in (x, y, z)
+        for p, q, r in ((2, 1, 3), (3, 1, 2))
+    ]
+    # Pool: x 0.202, 0; y 3.536, 0.566; z 1.166, 0.307 -- all below |t_x| = 9.90.
+    assert max(null) < abs(t_x) and sorted(null)[:2] == [0.0, pytest.approx(4 / math.sqrt(392))]
+    resolution = 1 / (2 * (3 + 1))  # 1 / (B (H + 1))
+    # x: no pooled |t*| > 9.90, so R's p would be 0: reported as the resolution, flagged.
+    assert res.loc["f0", "p"] == resolution and res.loc["f0", "p_upper_bound"]
+    # y: |t| = 0, five pooled values exceed it: the published 5 / 8.
+    assert res.loc["f1", "p"] == 5 / 8 and not res.loc["f1", "p_upper_bound"]
+    # z: |t| = 1.565, only y's 3.536 exceeds it: the published 1 / 8 -- the same number as x's,
+    # but a count of one, so not a bound.
+    assert res.loc["f2", "p"] == 1 / 8 and not res.loc["f2", "p_upper_bound"]
+    assert res.attrs["pooled_null"]
+
+
+def test_per_feature_null_flags_a_p_of_one_over_b_plus_one():
+    # 8 + 8 samples of 64 reads: each feature uses its own null, p = (count + 1) / (B + 1).
+    x = [8] * 8 + [24] * 8  # no variance within groups: t = -inf, no permuted |t| beyond it
+    y = [16, 24] * 8  # the same values in both groups: t = 0
+    z = [64 - a - b for a, b in zip(x, y, strict=True)]
+    counts = _table([x, y, z])
+    groups = pd.Series(["a"] * 8 + ["b"] * 8, index=counts.columns)
+    ident = list(range(16))
+
+    def swap(i, j):
+        perm = ident.copy()
+        perm[i], perm[j] = j, i
+        return perm
+
+    # s0 <-> s8 leaves y's values in place (both 16): null t = 0, not above 0. s0 <-> s9 and
+    # s1 <-> s8 move 8 reads of y between the groups: null |t| > 0. Every swap shrinks the
+    # difference of x and z and adds variance, so their null |t| stay below the observed one.
+    perms = np.array([swap(0, 8), swap(0, 9), swap(1, 8)])
+    res = metastats(counts, groups, "a", "b", permutation_indices=perms).set_index("feature")
+    assert res.loc["f0", "t"] == -np.inf and res.loc["f1", "t"] == 0
+    assert not res.attrs["pooled_null"]
+    assert res.loc["f0", "p"] == 1 / (3 + 1) and res.loc["f0", "p_upper_bound"]
+    assert res.loc["f1", "p"] == (2 + 1) / (3 + 1) and not res.loc["f1", "p_upper_bound"]
+    assert res.loc["f2", "p"] == 1 / (3 + 1) and res.loc["f2", "p_upper_bound"]
+
+
+def test_fisher_chisq_and_constant_features_are_never_bounds():
+    sparse = _table([[1, 0, 0, 0], [500, 400, 10, 12], [499, 600, 990, 988]])
+    two_groups = pd.Series(list("aabb"), index=sparse.columns)
+    res = metastats(sparse, two_groups, "a", "b", permutations=50, seed=1)
+    assert list(res["test"]) == ["fisher", "t-permutation", "t-permutation"]
+    assert not res.loc[0, "p_upper_bound"]
+    two = _table([[30, 60], [970, 940]])
+    res = metastats(two, pd.Series(["a", "b"], index=two.columns), "a", "b")
+    assert not res["p_upper_bound"].any()
+    constant = _table([[10, 10, 10, 10], [90, 90, 90, 90]])
+    res = metastats(constant, two_groups, "a", "b", permutations=20)
+    assert (res["p"] == 1).all() and not res["p_upper_bound"].any()
 
 
 def _mothur_inputs():
@@ -129,6 +218,12 @@ def test_agrees_with_mothur(pair):
     tolerance = 5 * np.sqrt(2 * p * (1 - p) / 10000) + 1e-6
     assert np.all(np.abs(p - p_m) <= tolerance), (p - p_m)[np.abs(p - p_m) > tolerance]
     n1, n2 = (design == g1).sum(), (design == g2).sum()
+    # Where no permuted |t| exceeded the observed one, mothur prints 0 and otuflow the resolution
+    # of the null, 1 / (B (H + 1)) pooled (H = the features tested by permutation) or 1 / (B + 1).
+    bound = res["p_upper_bound"]
+    resolution = 1 / (10000 * (perm.sum() + 1)) if min(n1, n2) < 8 else 1 / 10001
+    assert (res.loc[bound, "p"] == resolution).all() and (res["p"] > 0).all()
+    assert (ref.loc[bound, "p-value"] <= resolution + 5e-7).all()
     s1 = counts.loc[:, design.index[design == g1]].sum(axis=1)
     s2 = counts.loc[:, design.index[design == g2]].sum(axis=1)
     t1 = counts.loc[:, design.index[design == g1]].to_numpy().sum()

@@ -259,15 +259,21 @@ def stamp_interval(config: Mapping) -> str:
 def differential_sentences(config: Mapping) -> str:
     """Metastats, STAMP's Welch test, Wilcoxon, Kruskal-Wallis and the q threshold."""
     differential = config["differential"]
+    permutations = differential["permutations"]
     return (
         f"Differential abundance at {differential['rank']} level was tested per comparison with "
-        f"Metastats (White et al. 2009; {differential['permutations']} permutations, Fisher's "
+        f"Metastats (White et al. 2009; {permutations} permutations, Fisher's "
         "exact test for sparse taxa, Storey's q-values: Storey and Tibshirani 2003), "
         "with Welch's t-test as in STAMP (Parks et al. 2014; "
         f"{stamp_interval(config)} of the difference in mean proportions) and with the Wilcoxon "
         "rank-sum test, and across all groups with the Kruskal-Wallis test (Benjamini-Hochberg "
         "q-values for these three). Taxa with Metastats q < "
-        f"{float(differential['q_threshold']):g} were called differentially abundant."
+        f"{float(differential['q_threshold']):g} were called differentially abundant. "
+        "A Metastats p-value is never reported as 0: where no permuted statistic exceeded the "
+        "observed one, p is the resolution of the null used, "
+        f"1/({permutations} (H + 1)) for the pooled null of small groups (H taxa tested by "
+        f"permutation) or 1/{permutations + 1} for the per-taxon null, shown as an upper bound "
+        '("< p"), and its q-value is computed from that bound.'
     )
 
 

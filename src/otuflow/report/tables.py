@@ -13,6 +13,11 @@ _PVALUE_NAME = re.compile(r"^(p|q|pval|pvalue|p_value|qval|qvalue|q_value|fdr|pa
                           re.IGNORECASE)
 
 
+#: Suffix of a boolean column marking which values of a p-value column are upper bounds (e.g.
+#: Metastats' ``p_upper_bound``): those cells are shown as "< value" and the column itself is not.
+UPPER_BOUND_SUFFIX = "_upper_bound"
+
+
 def is_pvalue_column(name) -> bool:
     """True for columns named like ``p``, ``q``, ``p_bonferroni``, ``q_bh``, ``pvalue``, ``fdr``."""
     return bool(_PVALUE_NAME.match(str(name)))
@@ -72,6 +77,16 @@ def format_cell(v, pvalue: bool = False, decimals: int | None = None) -> str:
     return str(v)
 
 
+def _upper_bounds(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """p-value column -> which of its rows are upper bounds (from its boolean companion column)."""
+    bounds = {}
+    for col in df.columns:
+        flag = f"{col}{UPPER_BOUND_SUFFIX}"
+        if is_pvalue_column(col) and flag in df.columns and pd.api.types.is_bool_dtype(df[flag]):
+            bounds[col] = df[flag].to_numpy(dtype=bool)
+    return bounds
+
+
 def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
@@ -90,6 +105,9 @@ def dataframe_to_html(df: pd.DataFrame, max_rows: int | None = None) -> tuple[st
     -------
     (str, int)
         The HTML and the number of rows left out.
+
+    A p-value column ``p`` with a boolean column ``p_upper_bound`` shows the flagged values as
+    ``< value``; the flag column itself is not shown.
     """
     show_index = not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0
                       and df.index.step == 1 and df.index.name is None)
@@ -97,6 +115,8 @@ def dataframe_to_html(df: pd.DataFrame, max_rows: int | None = None) -> tuple[st
     if max_rows is not None and len(df) > max_rows:
         hidden = len(df) - max_rows
         df = df.iloc[:max_rows]
+    bounds = _upper_bounds(df)
+    df = df.drop(columns=[f"{col}{UPPER_BOUND_SUFFIX}" for col in bounds])
     numeric = [_is_numeric(df[c]) if not isinstance(df[c], pd.DataFrame) else False
                for c in df.columns]
     esc = html.escape
@@ -110,13 +130,18 @@ def dataframe_to_html(df: pd.DataFrame, max_rows: int | None = None) -> tuple[st
     pcols = [is_pvalue_column(c) for c in df.columns]
     decimals = [column_decimals(df[c]) if num and pd.api.types.is_float_dtype(df[c]) and not isp
                 else None for c, num, isp in zip(df.columns, numeric, pcols, strict=True)]
-    for idx, row in zip(df.index, df.itertuples(index=False, name=None), strict=True):
+    flags = [bounds.get(c) for c in df.columns]
+    rows = zip(df.index, df.itertuples(index=False, name=None), strict=True)
+    for i, (idx, row) in enumerate(rows):
         cells = []
         if show_index:
             cells.append(f"<th>{esc(format_cell(idx))}</th>")
-        for v, num, isp, dec in zip(row, numeric, pcols, decimals, strict=True):
+        for v, num, isp, dec, flag in zip(row, numeric, pcols, decimals, flags, strict=True):
             cls = ' class="num"' if num else ""
-            cells.append(f"<td{cls}>{esc(format_cell(v, isp, dec))}</td>")
+            text = format_cell(v, isp, dec)
+            if flag is not None and flag[i] and text:
+                text = f"< {text}"
+            cells.append(f"<td{cls}>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     table = ("<table>\n<thead><tr>" + "".join(head) + "</tr></thead>\n<tbody>\n"
              + "\n".join(body) + "\n</tbody>\n</table>")

@@ -11,6 +11,10 @@ Follows the original R ``detect_differentially_abundant_features`` step by step
    p = #{pooled |t*| > |t|} / (B (H + 1)) -- the original code's counter ends at H + 1, so the
    denominator is B (H + 1), strict ``>``, no +1 in the numerator; otherwise
    p = (#{|t*_feature| > |t|} + 1) / (B + 1);
+   when no null |t*| exceeds |t| (where the pooled formula would give p = 0), p is the
+   resolution of the null used, 1 / (B (H + 1)) pooled or 1 / (B + 1) per feature (what the
+   per-feature formula already gives), and ``p_upper_bound`` is True: that value is an upper
+   bound, and the report prints it as "< value" (a permutation p-value is never reported as 0);
 5. sparse features (sum in a < n_a AND sum in b < n_b) get a two-sided Fisher exact test on
    [[sum_a, sum_b], [total_a - sum_a, total_b - sum_b]] instead;
 6. one sample per group: chi-square (with Yates' correction, R's ``chisq.test`` default) when
@@ -33,6 +37,9 @@ Deviations, all deliberate and small:
 * "|t*| > |t|" is evaluated as |t*| > |t| (1 + 1e-9): a permutation that reproduces the observed
   split computes the same t up to rounding, and R counts it as not greater whenever the summation
   order is unchanged (always for the identity permutation); the tolerance makes that systematic.
+* p = 0 of the pooled null (no pooled |t*| greater than |t|) is reported as 1 / (B (H + 1)) with
+  ``p_upper_bound`` set, and q is computed from that p; every p > 0 is the published value.
+  mothur prints 0 there.
 * pi0 of the q-values is capped at 1 (see :mod:`otuflow.stats.qvalue`).
 * Rows keep the input feature order (R sorts the output by p).
 """
@@ -57,7 +64,7 @@ TIE_TOLERANCE = 1e-9
 COLUMNS = [
     "feature", "group_a", "group_b", "n_a", "n_b",
     "mean_a", "variance_a", "stderr_a", "mean_b", "variance_b", "stderr_b",
-    "t", "p", "q", "test",
+    "t", "p", "p_upper_bound", "q", "test",
 ]
 
 
@@ -158,9 +165,12 @@ def metastats(
     -------
     pandas.DataFrame
         One row per feature in input order with columns ``feature, group_a, group_b, n_a, n_b,
-        mean_a, variance_a, stderr_a, mean_b, variance_b, stderr_b, t, p, q, test``; means,
-        variances and standard errors are of proportions; ``test`` is ``t-permutation``,
-        ``fisher`` or ``chisq``. ``attrs`` records permutations, seed and the pooled-null flag.
+        mean_a, variance_a, stderr_a, mean_b, variance_b, stderr_b, t, p, p_upper_bound, q,
+        test``; means, variances and standard errors are of proportions; ``test`` is
+        ``t-permutation``, ``fisher`` or ``chisq``. ``p_upper_bound`` is True where no permuted
+        |t| exceeded the observed one: p is then the resolution of the null (1 / (B (H + 1))
+        pooled, 1 / (B + 1) per feature), an upper bound. ``attrs`` records
+        permutations, seed and the pooled-null flag.
     """
     counts = check_counts(counts)
     cols_a, cols_b = two_group_columns(counts, check_groups_series(groups), group_a, group_b)
@@ -210,11 +220,20 @@ def metastats(
     pooled = n_a < threshold_small or n_b < threshold_small
     if pooled:
         pool = np.sort(null[high_freq].ravel())
-        p = _greater_counts(pool, t_abs) / (n_perm * (high_freq.sum() + 1))
+        greater = _greater_counts(pool, t_abs)
+        p = greater / (n_perm * (high_freq.sum() + 1))
+        resolution = 1.0 / (n_perm * (high_freq.sum() + 1))
     else:
         null.sort(axis=1)
-        p = np.array([(_greater_counts(row, np.array([ta]))[0] + 1) / (n_perm + 1)
-                      for row, ta in zip(null, t_abs, strict=True)])
+        greater = np.array(
+            [_greater_counts(row, np.array([ta]))[0] for row, ta in zip(null, t_abs, strict=True)]
+        )
+        resolution = 1.0 / (n_perm + 1)
+        p = (greater + 1) / (n_perm + 1)
+    # No null |t| beyond the observed one: the p-value is below the null's resolution (the
+    # pooled formula would say 0), so report that resolution and flag it.
+    upper_bound = (greater == 0) & high_freq & ~constant
+    p[upper_bound] = resolution
     p[constant] = 1.0
     test = np.where(high_freq, "t-permutation", "fisher")
     for i in np.flatnonzero(~high_freq):
@@ -222,7 +241,7 @@ def metastats(
 
     out["mean_a"], out["variance_a"], out["stderr_a"] = mean_a, var_a, np.sqrt(var_a / n_a)
     out["mean_b"], out["variance_b"], out["stderr_b"] = mean_b, var_b, np.sqrt(var_b / n_b)
-    out["t"], out["p"], out["test"] = t_obs, p, test
+    out["t"], out["p"], out["p_upper_bound"], out["test"] = t_obs, p, upper_bound, test
     out["q"] = storey_qvalues(p)
     out.attrs.update(permutations=n_perm, seed=None if permutation_indices is not None else seed,
                      pooled_null=pooled)
@@ -246,6 +265,6 @@ def _two_samples(out: pd.DataFrame, f11, f12, total_1: float, total_2: float) ->
         else:
             p[i] = _fisher(*table.ravel())
             test.append("fisher")
-    out["t"], out["p"], out["test"] = np.nan, p, test
+    out["t"], out["p"], out["p_upper_bound"], out["test"] = np.nan, p, False, test
     out["q"] = storey_qvalues(p)
     return out
