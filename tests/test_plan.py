@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
+from conftest import REPO
 from otuflow.plan import RESULT_FILES, RunPlan, restrict_comparisons
+from otuflow.stats.beta_metrics import METRIC_NAMES, METRICS, metric_name, metric_title
 
 
 def _config(pooled=None, reference="Control", metrics=("braycurtis", "jaccard"), outdir="out/"):
@@ -112,6 +115,41 @@ def test_figures_follow_the_metrics_ranks_and_comparisons():
     assert plan.figure_files(plan.figures()[0]) == [
         "out/figures/read_tracking.png", "out/figures/read_tracking.svg",
     ]  # fmt: skip
+
+
+def test_the_metric_list_is_the_schema_enum_default_and_demo_config():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    beta = schema["properties"]["diversity"]["properties"]["beta_metrics"]
+    assert tuple(beta["items"]["enum"]) == METRICS
+    assert tuple(beta["default"]) == METRICS
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    assert tuple(config["diversity"]["beta_metrics"]) == METRICS
+    assert len(set(METRIC_NAMES.values())) == len(METRICS)  # no two metrics share a name
+
+
+def test_both_weighted_unifrac_forms_are_planned_and_named_apart():
+    metrics = ("weighted_unifrac", "weighted_normalized_unifrac")
+    plan = RunPlan.from_config(_config(metrics=metrics), _groups(Control=2, Opioid_S=2))
+    beta = [(f.kind, f.metric, f.stem) for f in plan.figures() if f.metric]
+    assert beta == [
+        ("pcoa", "weighted_unifrac", "pcoa_weighted_unifrac"),
+        ("nmds", "weighted_unifrac", "nmds_weighted_unifrac"),
+        ("pcoa", "weighted_normalized_unifrac", "pcoa_weighted_normalized_unifrac"),
+        ("nmds", "weighted_normalized_unifrac", "nmds_weighted_normalized_unifrac"),
+    ]
+    outputs = plan.final_outputs()
+    for metric in metrics:
+        assert f"out/beta/ordination_pcoa_{metric}.tsv" in outputs
+        assert f"figure_pcoa_{metric}" in plan.report_inputs()
+    # The names every figure, table and sentence uses say which form each is.
+    assert [metric_name(m) for m in metrics] == [
+        "weighted UniFrac (unnormalised, QIIME)",
+        "weighted UniFrac (normalised, phyloseq default)",
+    ]
+    title = metric_title("weighted_normalized_unifrac")
+    assert title == "Weighted UniFrac (normalised, phyloseq default)"
+    with pytest.raises(ValueError, match=r"unknown beta-diversity metric\(s\) \['bray'\]"):
+        RunPlan.from_config(_config(metrics=("weighted_unifrac", "bray")), _groups(Control=2))
 
 
 def test_report_inputs_cover_every_figure_table_and_version():

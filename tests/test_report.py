@@ -26,6 +26,7 @@ from otuflow.report import (
     methods_text,
 )
 from otuflow.report.assemble import FIGURE_SECTIONS, write_workflow_report
+from otuflow.report.figures import draw_ordinations
 from otuflow.report.tables import dataframe_to_html, format_cell
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
@@ -345,6 +346,60 @@ def test_metastats_p_upper_bounds_are_shown_as_less_than(tmp_path):
     assert '<tr><td>Genus1</td><td>a</td><td>b</td><td class="num">4.8e-05</td>' in shown
     assert shown.count("&lt;") == 1
     assert "p_upper_bound" not in shown  # folded into the p column
+
+
+def test_both_weighted_unifrac_forms_are_labelled_apart(tmp_path):
+    config = _config(tmp_path / "results")  # the schema's default metrics: both forms
+    plan, inputs = fabricate_run(config, _groups(**STUDY))
+    assert {"weighted_unifrac", "weighted_normalized_unifrac"} <= set(plan.beta_metrics)
+    _tsv(pd.DataFrame({"metric": list(plan.beta_metrics), "comparison": "all groups",
+                       "pseudo_F": 2.0, "R2": 0.2, "p": 0.01}), inputs["permanova"])
+    html = write_workflow_report(plan.path("report"), inputs, plan, config).read_text()
+    text = " ".join("".join(_parse(html).text).split())
+    raw = "weighted UniFrac (unnormalised, QIIME)"
+    normalised = "weighted UniFrac (normalised, phyloseq default)"
+    for kind in ("PCoA", "NMDS"):
+        assert f"{kind} of {raw} distances" in text and f"{kind} of {normalised} distances" in text
+    assert (
+        f"Beta diversity (unweighted UniFrac, {raw}, {normalised}, Bray-Curtis and Jaccard; "
+        "UniFrac: Lozupone and Knight 2005)"
+    ) in text
+    assert "two forms that are not comparable" in text
+    permanova = _table_html(html, "PERMANOVA and PERMDISP")
+    cells = re.findall(r"<tr><td>([^<]*)</td>", permanova)
+    assert cells == ["unweighted UniFrac", raw, normalised, "Bray-Curtis", "Jaccard"]
+
+
+def test_ordination_titles_name_the_weighted_unifrac_form(tmp_path):
+    ids = [f"s{i}" for i in range(6)]
+    groups = ["Control"] * 3 + ["Opioid-S"] * 3
+    rng = np.random.default_rng(0)
+    _tsv(pd.DataFrame({"sample": ids, "group": groups}), tmp_path / "groups.tsv")
+    for axes, name in ((("PC1", "PC2"), "pcoa"), (("NMDS1", "NMDS2"), "nmds")):
+        coords = pd.DataFrame(rng.normal(size=(6, 2)), columns=list(axes)).assign(group=groups)
+        _tsv(coords.assign(sample=ids).set_index("sample"), tmp_path / f"{name}.tsv", index=True)
+    _tsv(pd.DataFrame({"method": ["pcoa", "pcoa", "nmds"], "statistic": "x",
+                       "axis": ["PC1", "PC2", ""], "value": [0.3, 0.2, 0.1], "note": ""}),
+         tmp_path / "summary.tsv")
+    _tsv(pd.DataFrame({"comparison": ["all groups"], "pseudo_F": 2.0, "R2": 0.2, "p": 0.01}),
+         tmp_path / "permanova.tsv")
+    tables = [tmp_path / f"{n}.tsv" for n in ("pcoa", "nmds", "summary", "permanova", "groups")]
+    titles = {}
+    for metric in ("weighted_unifrac", "weighted_normalized_unifrac"):
+        out = [tmp_path / f"{kind}_{metric}" for kind in ("pcoa", "nmds")]
+        draw_ordinations(metric, *tables, None, None, *out)
+        svg = [path.with_suffix(".svg").read_text() for path in out]
+        titles[metric] = [re.findall(r"(?:PCoA|NMDS), [^<]*", text) for text in svg]
+    assert titles == {
+        "weighted_unifrac": [
+            ["PCoA, Weighted UniFrac (unnormalised, QIIME)"],
+            ["NMDS, Weighted UniFrac (unnormalised, QIIME)"],
+        ],
+        "weighted_normalized_unifrac": [
+            ["PCoA, Weighted UniFrac (normalised, phyloseq default)"],
+            ["NMDS, Weighted UniFrac (normalised, phyloseq default)"],
+        ],
+    }
 
 
 def test_composition_captions_hold_whatever_the_number_of_taxa(tmp_path):

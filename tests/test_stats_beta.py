@@ -46,6 +46,37 @@ def test_unifrac_by_hand_on_three_tip_tree():
     assert w["S1", "S3"] == pytest.approx(1 * 0.5 + 2 * 0.5)
 
 
+def _weighted_unifrac_by_formula(a, b, normalised):
+    """Weighted UniFrac on TREE3 from its branches: sum_i b_i |A_i/A_T - B_i/B_T|, divided (if
+    normalised) by sum_j d_j (A_j/A_T + B_j/B_T) over the tips j at root distance d_j."""
+    pa, pb = np.asarray(a) / sum(a), np.asarray(b) / sum(b)
+    # Branch length -> tips below it: A 1, B 2, C 3, and the (A,B) branch 0.5.
+    branches = [(1.0, [0]), (2.0, [1]), (3.0, [2]), (0.5, [0, 1])]
+    u = sum(length * abs(pa[tips].sum() - pb[tips].sum()) for length, tips in branches)
+    if not normalised:
+        return u
+    root_distance = np.array([1.5, 2.5, 3.0])
+    return u / (root_distance * (pa + pb)).sum()
+
+
+def test_weighted_unifrac_normalised_and_unnormalised_by_hand():
+    samples = {"S1": [3, 1, 0], "S2": [0, 2, 2], "S3": [1, 1, 0], "S4": [5, 0, 5]}
+    counts = pd.DataFrame(samples, index=["A", "B", "C"])
+    tree = TreeNode.read(io.StringIO(TREE3))
+    raw = beta_diversity(counts, "weighted_unifrac", tree)
+    norm = beta_diversity(counts, "weighted_normalized_unifrac", tree)
+    # S1 (0.75, 0.25, 0) vs S2 (0, 0.5, 0.5): u = 1*0.75 + 2*0.25 + 3*0.5 + 0.5*(1 - 0.5) = 3;
+    # tip-to-root distances A 1.5, B 2.5, C 3: S1 1.5*0.75 + 2.5*0.25 = 1.75, S2 2.5*0.5 +
+    # 3*0.5 = 2.75; normalised 3 / 4.5.
+    assert raw["S1", "S2"] == pytest.approx(3.0)
+    assert norm["S1", "S2"] == pytest.approx(2 / 3)
+    for i, j in [("S1", "S3"), ("S1", "S4"), ("S2", "S3"), ("S2", "S4"), ("S3", "S4")]:
+        a, b = counts[i].to_list(), counts[j].to_list()
+        assert raw[i, j] == pytest.approx(_weighted_unifrac_by_formula(a, b, False), rel=1e-12)
+        assert norm[i, j] == pytest.approx(_weighted_unifrac_by_formula(a, b, True), rel=1e-12)
+    assert (norm.data <= 1).all() and (raw.data > 1).any()  # the two forms differ in scale
+
+
 def test_bray_curtis_and_jaccard_by_hand():
     counts = _three_samples() * 3
     bc = beta_diversity(counts, "braycurtis")
@@ -75,15 +106,20 @@ def test_unifrac_equals_skbio_on_multifurcating_roots(newick, rooted_newick):
     else:
         rooted = TreeNode.read(io.StringIO(rooted_newick))
     assert len(rooted.children) == 2
-    for metric in ("unweighted_unifrac", "weighted_unifrac"):
+    for metric, sk_metric, kwargs in [
+        ("unweighted_unifrac", "unweighted_unifrac", {}),
+        ("weighted_unifrac", "weighted_unifrac", {}),
+        ("weighted_normalized_unifrac", "weighted_unifrac", {"normalized": True}),
+    ]:
         ours = beta_diversity(counts, metric, tree)
-        ref = sk_beta(metric, counts.T.to_numpy(), ids=list(counts.columns),
-                      taxa=list(counts.index), tree=rooted)
+        ref = sk_beta(sk_metric, counts.T.to_numpy(), ids=list(counts.columns),
+                      taxa=list(counts.index), tree=rooted, **kwargs)
         np.testing.assert_allclose(ours.data, ref.data, atol=1e-12)
     with pytest.raises(ValueError, match="not tips of the tree"):
         beta_diversity(counts.rename(index={"o1": "zz"}), "unweighted_unifrac", tree)
-    with pytest.raises(ValueError, match="needs a phylogenetic tree"):
-        beta_diversity(counts, "weighted_unifrac")
+    for metric in ("weighted_unifrac", "weighted_normalized_unifrac"):
+        with pytest.raises(ValueError, match="needs a phylogenetic tree"):
+            beta_diversity(counts, metric)
 
 
 def test_distance_matrix_tsv_round_trip(tmp_path):

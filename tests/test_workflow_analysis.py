@@ -18,7 +18,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.external]
 
 PLANTED = ["Lactobacillus", "Anaerostipes", "Monoglobus", "Megamonas",
            "Rikenellaceae_RC9_gut_group"]  # fmt: skip
-METRICS = ["unweighted_unifrac", "weighted_unifrac", "braycurtis", "jaccard"]
+METRICS = ["unweighted_unifrac", "weighted_unifrac", "weighted_normalized_unifrac", "braycurtis",
+           "jaccard"]
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,11 @@ def test_alpha_and_beta_tables_are_complete(demo):
     dm = pd.read_csv(out / "beta" / "unweighted_unifrac.tsv", sep="\t", index_col=0)
     assert dm.shape == (25, 25) and np.allclose(dm.to_numpy(), dm.to_numpy().T)
     assert np.allclose(np.diag(dm.to_numpy()), 0)
+    # Both weighted UniFrac forms are written; the normalised one lies in [0, 1].
+    raw = pd.read_csv(out / "beta" / "weighted_unifrac.tsv", sep="\t", index_col=0).to_numpy()
+    norm = pd.read_csv(out / "beta" / "weighted_normalized_unifrac.tsv", sep="\t",
+                       index_col=0).to_numpy()
+    assert (norm >= 0).all() and (norm <= 1).all() and not np.allclose(raw, norm)
 
 
 class _Links(HTMLParser):

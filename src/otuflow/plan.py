@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 import pandas as pd
 
+from otuflow.stats.beta_metrics import METRICS
 from otuflow.stats.comparisons import (
     Comparison,
     SkippedComparison,
@@ -109,7 +110,8 @@ class RunPlan:
     samples : tuple of str
         Sample IDs in sheet order.
     beta_metrics : tuple of str
-        Beta-diversity metrics.
+        Beta-diversity metrics, keys of :data:`otuflow.stats.beta_metrics.METRIC_NAMES` (which
+        names each in figures and the report).
     rank : str
         Rank of the differential-abundance tests.
     comparisons : tuple of Comparison
@@ -143,8 +145,11 @@ class RunPlan:
         Raises
         ------
         ValueError
-            If two comparisons would write to the same files.
+            If two comparisons would write to the same files, or a beta metric is unknown.
         """
+        unknown = [m for m in config["diversity"]["beta_metrics"] if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown beta-diversity metric(s) {unknown}; choose from {METRICS}")
         differential = config["differential"]
         planned, skipped = plan_comparisons(
             groups, differential["pooled"], differential["reference"]

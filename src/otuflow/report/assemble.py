@@ -16,7 +16,6 @@ import pandas as pd
 from otuflow.plan import DIFFERENTIAL_TESTS, Figure, RunPlan, differential_key
 from otuflow.report.builder import FigureRef, ReportInputError, Section, TableRef, build_report
 from otuflow.report.methods import (
-    BETA_NAMES,
     ELLIPSE_LEVEL,
     alpha_sentences,
     beta_sentences,
@@ -31,6 +30,7 @@ from otuflow.report.methods import (
     unclassified_sentence,
 )
 from otuflow.software import PYTHON_KEY, TOOLS, read_versions
+from otuflow.stats.beta_metrics import metric_name
 
 PathLike = str | os.PathLike
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
@@ -111,7 +111,7 @@ def figure_caption(figure: Figure, config: Mapping) -> str:
         For a figure kind the report does not know.
     """
     kind, diversity = figure.kind, config["diversity"]
-    metric = BETA_NAMES.get(figure.metric, figure.metric)
+    metric = metric_name(figure.metric)
     ellipses = f"{pct(ELLIPSE_LEVEL)} confidence ellipses per group"
     if kind in ("bars_samples", "bars_groups"):
         plural = _PLURAL.get(figure.rank, figure.rank)
@@ -242,6 +242,14 @@ def _alpha_section(
     )  # fmt: skip
 
 
+def _permanova_table(inputs: _Inputs) -> TableRef:
+    """PERMANOVA and PERMDISP rows with each metric under its name (the linked TSV has its key)."""
+    table = inputs.table("permanova")
+    if "metric" in table:
+        table["metric"] = table["metric"].map(metric_name)
+    return TableRef("PERMANOVA and PERMDISP", table, max_rows=100, link=inputs.path("permanova"))
+
+
 def _differential_section(
     inputs: _Inputs, plan: RunPlan, config: Mapping, figures: list[FigureRef]
 ) -> Section:
@@ -311,8 +319,7 @@ def workflow_sections(
         _taxonomy_section(files, config, versions, figures["OTUs and taxonomy"]),
         _alpha_section(files, config, versions, figures["Alpha diversity"]),
         Section("Beta diversity", beta_sentences(config), figures=figures["Beta diversity"],
-                tables=[TableRef("PERMANOVA and PERMDISP", files.path("permanova"),
-                                 max_rows=100)]),
+                tables=[_permanova_table(files)]),
         _differential_section(files, plan, config, figures["Differential abundance"]),
     ]  # fmt: skip
 

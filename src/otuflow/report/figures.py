@@ -15,11 +15,11 @@ from otuflow.plots.rarefaction import plot_rarefaction_curves
 from otuflow.plots.stamp import extended_error_bar
 from otuflow.plots.taxa import stacked_bars
 from otuflow.plots.tracking import read_tracking_plot
-from otuflow.report.methods import BETA_NAMES, ELLIPSE_LEVEL
+from otuflow.report.methods import ELLIPSE_LEVEL
 from otuflow.samplesheet import read_group_table
+from otuflow.stats.beta_metrics import metric_title
 from otuflow.stats.comparisons import Comparison
 
-METRIC_TITLES = {metric: name[0].upper() + name[1:] for metric, name in BETA_NAMES.items()}
 PathLike = str | os.PathLike
 
 
@@ -64,7 +64,7 @@ def draw_ordinations(
     The ellipses cover :data:`otuflow.report.methods.ELLIPSE_LEVEL` (as the report states).
     """
     group = read_group_table(groups)
-    name = METRIC_TITLES.get(metric, metric)
+    name = metric_title(metric)
     stats = _tsv(summary, None)
     note = _permanova_note(permanova)
     coords = _tsv(pcoa).drop(columns="group")

@@ -13,17 +13,10 @@ from collections.abc import Mapping
 from otuflow.classify.kmers import WORD_SIZE
 from otuflow.iupac import reverse_complement
 from otuflow.software import NOT_INSTALLED
+from otuflow.stats.beta_metrics import metric_name
 
 #: Coverage of the group ellipses in the ordination plots (a drawing parameter, not a config key).
 ELLIPSE_LEVEL = 0.95
-
-#: Beta-diversity metric -> name used in sentences.
-BETA_NAMES = {
-    "unweighted_unifrac": "unweighted UniFrac",
-    "weighted_unifrac": "weighted UniFrac",
-    "braycurtis": "Bray-Curtis",
-    "jaccard": "Jaccard",
-}
 
 #: Citation as written in the text -> reference. A reference is listed when its citation occurs.
 REFERENCES: dict[str, str] = {
@@ -237,8 +230,16 @@ def beta_sentences(config: Mapping) -> str:
     """Distances, ordinations, ellipses, PERMANOVA and PERMDISP."""
     diversity = config["diversity"]
     metrics = diversity["beta_metrics"]
-    names = join_words([BETA_NAMES.get(m, m) for m in metrics])
+    names = join_words([metric_name(m) for m in metrics])
     unifrac = "; UniFrac: Lozupone and Knight 2005" if any("unifrac" in m for m in metrics) else ""
+    weighted = ""
+    if {"weighted_unifrac", "weighted_normalized_unifrac"} & set(metrics):
+        weighted = (
+            " Weighted UniFrac comes in two forms that are not comparable: unnormalised (QIIME's "
+            "weighted_unifrac, in units of branch length) and normalised (divided by the "
+            "abundance-weighted tip-to-root distances, between 0 and 1; QIIME 1.9's "
+            "weighted_normalized_unifrac and phyloseq's default)."
+        )
     permutations = diversity["permutations"]
     return (
         f"Beta diversity ({names}{unifrac}) was computed on the rarefied table and ordinated by "
@@ -247,7 +248,7 @@ def beta_sentences(config: Mapping) -> str:
         f"{pct(ELLIPSE_LEVEL)} confidence ellipses for groups of at least 3 samples. Groups were "
         f"tested by PERMANOVA (Anderson 2001; {permutations} permutations) and their "
         f"dispersions by PERMDISP (Anderson 2006; {permutations} permutations), overall and per "
-        "comparison (Benjamini-Hochberg correction of the pairwise PERMANOVA)."
+        f"comparison (Benjamini-Hochberg correction of the pairwise PERMANOVA).{weighted}"
     )
 
 

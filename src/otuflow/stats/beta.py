@@ -1,10 +1,13 @@
 """Beta diversity: distance matrices (scikit-bio), PCoA, NMDS, PERMANOVA and PERMDISP tables.
 
 * Distances: ``skbio.diversity.beta_diversity`` for ``braycurtis``, ``jaccard`` (presence/absence),
-  ``unweighted_unifrac`` and ``weighted_unifrac`` (skbio default ``normalized=False``, as QIIME's
-  ``weighted_unifrac``). UniFrac needs a tree whose root has exactly two children
-  (docs/algorithms.md, "Beta diversity distances and UniFrac trees"); other trees are
-  midpoint-rooted first.
+  ``unweighted_unifrac``, ``weighted_unifrac`` (skbio default ``normalized=False``, as QIIME's
+  ``weighted_unifrac``) and ``weighted_normalized_unifrac`` (skbio's ``weighted_unifrac`` with
+  ``normalized=True``, as QIIME 1.9's ``weighted_normalized_unifrac`` and phyloseq's default
+  ``UniFrac(weighted = TRUE)``); the two weighted forms are not comparable, and
+  :mod:`otuflow.stats.beta_metrics` names each in every output. UniFrac needs a tree whose root
+  has exactly two children (docs/algorithms.md, "Beta diversity distances and UniFrac trees");
+  other trees are midpoint-rooted first.
 * PCoA: ``skbio.stats.ordination.pcoa`` (eigh). Negative eigenvalues are set to 0 and the
   proportions explained are relative to the sum of the positive eigenvalues (no Lingoes/Cailliez
   correction). Each axis is sign-normalised so its largest-magnitude coordinate is positive.
@@ -49,12 +52,11 @@ from skbio.stats.ordination import pcoa
 from threadpoolctl import threadpool_limits
 
 from otuflow.stats._inputs import StatsInputError, check_counts, check_groups
+from otuflow.stats.beta_metrics import METRICS
 from otuflow.stats.comparisons import Comparison, plan_comparisons
 from otuflow.stats.permdisp import permdisp_median
 from otuflow.stats.qvalue import benjamini_hochberg
 from otuflow.stats.smacof import smacof_nonmetric
-
-METRICS = ("unweighted_unifrac", "weighted_unifrac", "braycurtis", "jaccard")
 
 
 def prepare_tree(tree: TreeNode | str | Path, otu_ids) -> TreeNode:
@@ -103,7 +105,8 @@ def beta_diversity(
     counts_rarefied : pandas.DataFrame
         OTUs x samples counts (rarefied for UniFrac/Jaccard comparisons).
     metric : str
-        One of ``unweighted_unifrac, weighted_unifrac, braycurtis, jaccard``.
+        One of :data:`otuflow.stats.beta_metrics.METRICS`: ``unweighted_unifrac,
+        weighted_unifrac, weighted_normalized_unifrac, braycurtis, jaccard``.
     tree : skbio.TreeNode, path, optional
         Phylogeny with the OTU IDs as tips (UniFrac only).
 
@@ -125,7 +128,12 @@ def beta_diversity(
             raise StatsInputError(f"{metric} needs a phylogenetic tree")
         otu_ids = [str(o) for o in counts.index]
         tree = prepare_tree(tree, otu_ids)
-        return _skbio_beta(metric, table.astype(np.int64), ids=ids, taxa=otu_ids, tree=tree)
+        kwargs = {}
+        if metric == "weighted_normalized_unifrac":
+            metric, kwargs = "weighted_unifrac", {"normalized": True}
+        return _skbio_beta(
+            metric, table.astype(np.int64), ids=ids, taxa=otu_ids, tree=tree, **kwargs
+        )
     if metric == "jaccard":
         table = table > 0
     return _skbio_beta(metric, table, ids=ids)
