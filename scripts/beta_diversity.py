@@ -8,6 +8,7 @@ from otuflow.samplesheet import read_group_table
 from otuflow.snakemake_io import log_to
 from otuflow.stats._inputs import StatsInputError
 from otuflow.stats.beta import (
+    PermdispSettings,
     beta_diversity,
     nmds,
     pcoa_table,
@@ -30,8 +31,14 @@ with log_to(sm.log[0]):
     write_tsv(coords.assign(group=groups).rename_axis("sample"), sm.output.pcoa, index=True)
     summary = [("pcoa", "proportion_explained", axis, explained[axis], "") for axis in coords]
     try:
-        configuration, stress = nmds(dm, n_starts=sm.params.nmds_starts, seed=sm.params.seed)
-        summary.append(("nmds", "stress_kruskal_1", "", stress, ""))
+        configuration, fit = nmds(
+            dm, starts=sm.params.nmds_starts, max_starts=sm.params.nmds_max_starts,
+            seed=sm.params.seed,
+        )  # fmt: skip
+        repeated = "" if fit.converged else "best solution not repeated: raise nmds_max_starts"
+        summary += [("nmds", "stress_kruskal_1", "", fit.stress, repeated),
+                    ("nmds", "best_solution_repeats", "", fit.repeats, ""),
+                    ("nmds", "random_starts", "", fit.tries, "")]  # fmt: skip
     except StatsInputError as error:  # too few samples: reported, not fatal
         configuration = pd.DataFrame(index=pd.Index([], name="sample"), columns=["NMDS1", "NMDS2"])
         summary.append(("nmds", "stress_kruskal_1", "", float("nan"), f"skipped: {error}"))
@@ -40,7 +47,8 @@ with log_to(sm.log[0]):
     write_tsv(summary.assign(metric=metric), sm.output.summary)
 
     planned, _ = restrict_comparisons(sm.params.comparisons, rarefied.columns)
-    result = permanova_table(dm, groups, sm.params.permutations, sm.params.seed, planned)
+    permdisp = PermdispSettings(sm.params.permdisp_definition, sm.params.permdisp_centre)
+    result = permanova_table(dm, groups, sm.params.permutations, sm.params.seed, planned, permdisp)
     result.insert(0, "metric", metric)
     write_tsv(result, sm.output.permanova)
     print(result.to_string())

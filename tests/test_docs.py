@@ -24,7 +24,8 @@ IMPLEMENTS = {
     "src/otuflow/stats/alpha.py": "QIIME 1 nonparametric alpha-diversity t-test",
     "src/otuflow/stats/beta.py": "PERMANOVA",
     "src/otuflow/stats/permdisp.py": "PERMDISP",
-    "src/otuflow/stats/smacof.py": "NMDS",
+    "src/otuflow/stats/nmds.py": "NMDS",
+    "src/otuflow/stats/betadisper.py": "PERMDISP",
     "src/otuflow/stats/welch.py": "STAMP Welch's t-test and confidence interval",
 }
 

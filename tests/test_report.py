@@ -210,8 +210,11 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
         "rarefied to 1,200 reads (the smallest sample total of at least 1,000 reads",
         "1 sample(s) had fewer reads and were left out: S08.",
         "compare_alpha_diversity (999 Monte Carlo permutations)",
-        "PERMANOVA (Anderson 2001; 999 permutations)", "PERMDISP (Anderson 2006; 999 permutations)",
-        "best of 20 random starts", "95 % confidence ellipses",
+        "PERMANOVA (Anderson 2001; 999 permutations)",
+        "PERMDISP (Anderson 2006; distances to group spatial medians as vegan's betadisper, "
+        "negative-eigenvalue axes included; p from 999 permutations of the ANOVA residuals",
+        "from the PCoA configuration and 20 random starts and up to 50 until the best solution "
+        "repeated", "95 % confidence ellipses",
         "Metastats (White et al. 2009; 1000 permutations", "95 % CI of the difference",
         "Metastats q < 0.05 were called", "Shannon index with log base 2",
         "A Metastats p-value is never reported as 0", "1/(1000 (H + 1)) for the pooled null",
@@ -245,7 +248,9 @@ def test_report_follows_the_config(tmp_path):
     _, html, doc, text, *_ = _render(
         tmp_path,
         cluster={"identity": 0.99}, mapping={"identity": 0.99},
-        diversity={"permutations": 99, "nmds_starts": 7, "shannon_base": 2.718281828},
+        diversity={"permutations": 99, "nmds_starts": 7, "nmds_max_starts": 7,
+                   "shannon_base": 2.718281828, "permdisp_definition": "scikit-bio",
+                   "permdisp_centre": "centroid"},
         taxonomy={"method": "sintax", "confidence": 0.6},
         differential={"confidence": 0.9, "q_threshold": 0.1, "permutations": 500},
     )
@@ -261,7 +266,10 @@ def test_report_follows_the_config(tmp_path):
     assert "Metastats q < 0.1 were" in text and "q < 0.05" not in text
     assert "Metastats (White et al. 2009; 500 permutations" in text
     assert "1/(500 (H + 1)) for the pooled null" in text and "1/501 for the per-taxon" in text
-    assert "best of 7 random starts" in text and "log base 2.71828" in text
+    assert "PCoA configuration and 7 random starts, best solution kept" in text
+    assert "log base 2.71828" in text
+    assert ("distances to group centroids as scikit-bio's permdisp, positive-eigenvalue axes only; "
+            "p from 99 permutations of the group labels") in text and "betadisper" not in text
 
 
 def test_report_reads_only_its_inputs(tmp_path):

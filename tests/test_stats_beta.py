@@ -15,8 +15,8 @@ from skbio.stats.distance import permanova, permdisp
 from threadpoolctl import threadpool_limits
 
 from otuflow.stats.beta import (
+    PermdispSettings,
     beta_diversity,
-    kruskal_stress1,
     nmds,
     pcoa_table,
     permanova_table,
@@ -24,6 +24,7 @@ from otuflow.stats.beta import (
     read_distance_matrix,
     write_distance_matrix,
 )
+from otuflow.stats.nmds import kruskal_stress1
 
 TREE3 = "((A:1,B:2):0.5,C:3);"
 
@@ -150,7 +151,8 @@ def _clustered_points(seed=2):
 
 def test_permanova_formula_by_hand_and_against_skbio():
     dm, groups, _ = _clustered_points()
-    res = permanova_table(dm, groups, permutations=199, seed=3)
+    res = permanova_table(dm, groups, permutations=199, seed=3,
+                          permdisp=PermdispSettings("scikit-bio", "median"))  # fmt: skip
     overall = res.iloc[0]
     d, lab = dm.data, groups.to_numpy()
     n, a = len(lab), 3
@@ -181,7 +183,13 @@ def test_permanova_formula_by_hand_and_against_skbio():
     assert pairs.loc["Opioid vs Control", "n"] == 18
     assert pairs.loc["Opioid-S vs Control", "p"] < 0.05
     assert np.isnan(overall.q) and pairs["q"].notna().all()
-    pd.testing.assert_frame_equal(res, permanova_table(dm, groups, permutations=199, seed=3))
+    again = permanova_table(dm, groups, permutations=199, seed=3,
+                            permdisp=PermdispSettings("scikit-bio", "median"))  # fmt: skip
+    pd.testing.assert_frame_equal(res, again)
+    # Euclidean distances have no negative eigenvalues: vegan's PERMDISP F is scikit-bio's (up to
+    # scikit-bio's spatial-median tolerance), though its p comes from other permutations.
+    vegan = permanova_table(dm, groups, permutations=199, seed=3)
+    np.testing.assert_allclose(vegan.permdisp_F, res.permdisp_F, rtol=1e-5)
 
 
 def _line_dm(positions):
@@ -241,14 +249,15 @@ def test_nmds_recovers_planted_configuration_and_is_deterministic():
     rng = np.random.default_rng(4)
     pts = rng.uniform(size=(20, 2))
     dm = DistanceMatrix(squareform(pdist(pts)), ids=[f"s{i}" for i in range(20)])
-    coords, stress = nmds(dm, n_components=2, n_starts=5, seed=7)
-    assert stress < 0.01
+    coords, fit = nmds(dm, n_components=2, starts=5, max_starts=5, seed=7)
+    assert fit.stress < 0.01
     _, _, disparity = procrustes(pts, coords.to_numpy())
     assert disparity < 1e-3
-    again, stress_again = nmds(dm, n_components=2, n_starts=5, seed=7)
+    again, fit_again = nmds(dm, n_components=2, starts=5, max_starts=5, seed=7)
     pd.testing.assert_frame_equal(coords, again)
-    assert stress == stress_again
-    assert kruskal_stress1(dm.data, coords.to_numpy()) == stress
+    assert fit.stress == fit_again.stress
+    assert kruskal_stress1(dm.data, coords.to_numpy()) == pytest.approx(fit.stress, rel=1e-12)
+    assert fit.converged  # an exact configuration is found from more than one start
 
 
 def test_kruskal_stress1_by_hand():

@@ -2,13 +2,18 @@
 # Install the external programs otuflow calls, from Debian packages, when they are missing.
 # Usage: tools/install_external_tools.sh [--with-test-tools]
 #   --with-test-tools  also the reference implementations the test suite compares against
-#                      (RDP Classifier 2.10 + Java).
+#                      (RDP Classifier 2.10 + Java; R with vegan, phyloseq and GUniFrac,
+#                      about 30 s to install).
 set -euo pipefail
 
 declare -A PACKAGE_OF=([vsearch]=vsearch [mafft]=mafft [FastTree]=fasttree)
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   PACKAGE_OF[java]=default-jre-headless
   PACKAGE_OF[/usr/share/rdp-classifier/rdp_classifier.jar]=rdp-classifier
+  PACKAGE_OF[Rscript]=r-base-core
+  PACKAGE_OF[/usr/lib/R/site-library/vegan]=r-cran-vegan
+  PACKAGE_OF[/usr/lib/R/site-library/phyloseq]=r-bioc-phyloseq
+  PACKAGE_OF[/usr/lib/R/site-library/GUniFrac]=r-cran-gunifrac
 fi
 
 missing=()

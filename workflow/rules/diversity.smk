@@ -68,6 +68,9 @@ rule beta_diversity:
     params:
         permutations=config["diversity"]["permutations"],
         nmds_starts=config["diversity"]["nmds_starts"],
+        nmds_max_starts=config["diversity"]["nmds_max_starts"],
+        permdisp_definition=config["diversity"]["permdisp_definition"],
+        permdisp_centre=config["diversity"]["permdisp_centre"],
         seed=config["seed"],
         comparisons=PLAN.comparisons,
     resources:

@@ -75,9 +75,12 @@ def draw_ordinations(
                    for axis in coords.columns[:2])  # fmt: skip
     ordination_plot(coords, group, colors, order, labels, f"PCoA, {name}", out_pcoa, note,
                     level=ELLIPSE_LEVEL)  # fmt: skip
-    stress = stats[stats["method"] == "nmds"]["value"].iloc[0]
+    nmds_rows = stats[stats["method"] == "nmds"].set_index("statistic")
+    stress = nmds_rows["value"].get("stress_kruskal_1", float("nan"))
     configuration = _tsv(nmds).drop(columns="group")
     stress_note = f"stress = {stress:.3f}" if pd.notna(stress) else "NMDS not possible"
+    if nmds_rows["value"].get("best_solution_repeats", 1) == 0:
+        stress_note += " (best solution not repeated)"
     if configuration.empty or configuration.isna().all().all():  # NMDS was not possible
         configuration = pd.DataFrame({"NMDS1": 0.0, "NMDS2": 0.0}, index=coords.index)
     ordination_plot(configuration, group, colors, order, ("NMDS1", "NMDS2"),

@@ -243,13 +243,34 @@ def beta_sentences(config: Mapping) -> str:
     permutations = diversity["permutations"]
     return (
         f"Beta diversity ({names}{unifrac}) was computed on the rarefied table and ordinated by "
-        "PCoA and by non-metric MDS (SMACOF, best of "
-        f"{diversity['nmds_starts']} random starts, Kruskal stress-1), with "
+        f"PCoA and by non-metric MDS ({nmds_search_words(diversity)}), with "
         f"{pct(ELLIPSE_LEVEL)} confidence ellipses for groups of at least 3 samples. Groups were "
         f"tested by PERMANOVA (Anderson 2001; {permutations} permutations) and their "
-        f"dispersions by PERMDISP (Anderson 2006; {permutations} permutations), overall and per "
+        f"dispersions by PERMDISP (Anderson 2006; {permdisp_words(diversity)}), overall and per "
         f"comparison (Benjamini-Hochberg correction of the pairwise PERMANOVA).{weighted}"
     )
+
+
+def nmds_search_words(diversity: Mapping) -> str:
+    """How the NMDS configuration was searched, for the methods."""
+    starts, most = diversity["nmds_starts"], max(diversity["nmds_max_starts"],
+                                                 diversity["nmds_starts"])  # fmt: skip
+    tries = f"{starts} random starts" if most == starts else (
+        f"{starts} random starts and up to {most} until the best solution repeated")
+    return (f"Kruskal stress-1 minimised by L-BFGS from the PCoA configuration and {tries}, "
+            "best solution kept, as vegan's metaMDS")  # fmt: skip
+
+
+def permdisp_words(diversity: Mapping) -> str:
+    """Which PERMDISP definition and centre ran, for the methods."""
+    centre = {"median": "spatial medians", "centroid": "centroids"}[diversity["permdisp_centre"]]
+    permutations = diversity["permutations"]
+    if diversity["permdisp_definition"] == "vegan":
+        return (f"distances to group {centre} as vegan's betadisper, negative-eigenvalue axes "
+                f"included; p from {permutations} permutations of the ANOVA residuals as "
+                "vegan's permutest")  # fmt: skip
+    return (f"distances to group {centre} as scikit-bio's permdisp, positive-eigenvalue axes "
+            f"only; p from {permutations} permutations of the group labels")  # fmt: skip
 
 
 def stamp_interval(config: Mapping) -> str:

@@ -11,27 +11,19 @@
 * PCoA: ``skbio.stats.ordination.pcoa`` (eigh). Negative eigenvalues are set to 0 and the
   proportions explained are relative to the sum of the positive eigenvalues (no Lingoes/Cailliez
   correction). Each axis is sign-normalised so its largest-magnitude coordinate is positive.
-* NMDS: non-metric SMACOF exactly as scikit-learn's ``MDS(metric_mds=False, metric="precomputed",
-  init="random")`` (isotonic regression, zero dissimilarities between distinct samples treated as
-  missing), in :mod:`otuflow.stats.smacof`, which gives scikit-learn's configurations faster
-  (benchmarks/ANALYSIS.md); ``n_starts`` random starts from ``seed``, best final stress kept. The
-  stress reported is Kruskal's stress-1, sqrt(sum (d - dhat)^2 / sum d^2), computed here from the
-  final configuration with the primary approach to ties (isotonic regression of configuration
-  distances d on dissimilarities, ties ordered by d). Differences from vegan ``metaMDS``: no
-  Wisconsin/sqrt autotransform (the input is already a distance), SMACOF instead of monoMDS, no
-  convergence-by-Procrustes check between starts, and the configuration is only centred and rotated
-  to principal axes (no half-change scaling).
+* NMDS: :mod:`otuflow.stats.nmds`, searched as vegan ``metaMDS`` (a PCoA start, then random starts
+  until the best solution repeats or ``max_starts``), each run minimising Kruskal's stress-1
+  (primary approach to ties) by L-BFGS. No Wisconsin/sqrt autotransform (the input is already a
+  distance, as vegan with a ``dist``); the configuration is centred and rotated to principal axes
+  (no half-change scaling).
 * PERMANOVA: ``skbio.stats.distance.permanova`` (pseudo-F and p = (#{F* >= F} + 1)/(B + 1));
   R^2 = SS_A/SS_T derived from that F, R^2 = F (a - 1) / (F (a - 1) + N - a)
   (:func:`r_squared_from_f`).
-* PERMDISP: ``skbio.stats.distance.permdisp`` with ``test="median"`` (run by
-  :mod:`otuflow.stats.permdisp`, same F and p, faster; groups of >= 3 samples): F of the
-  distances of each sample to its group's spatial median in the PCoA space of the positive
-  eigenvalue axes, p by permuting those distances. vegan ``betadisper`` also keeps the negative
-  eigenvalue axes (subtracting their squared contributions), so for non-Euclidean distances such
-  as UniFrac its F differs from the value reported here. Checked with vegan 2.6.4 (Debian): on
-  Euclidean distances skbio's centroid F equals betadisper's and the median F agrees to 3e-5
-  (iterative spatial median); on a Bray-Curtis matrix the median F was 0.198 (skbio) vs 0.157.
+* PERMDISP: by default vegan's ``betadisper`` + ``permutest`` (:mod:`otuflow.stats.betadisper`:
+  negative-eigenvalue axes kept, residuals permuted), or scikit-bio's ``permdisp``
+  (:mod:`otuflow.stats.permdisp` for the median: positive axes only, labels permuted), around
+  spatial medians or centroids (:class:`PermdispSettings`). The two differ for non-Euclidean
+  distances such as UniFrac (docs/algorithms.md, "PERMDISP").
 * skbio's permutation loops run with one OpenMP thread (``threadpoolctl``): with its default
   threads on a busy machine PERMANOVA became far slower (benchmarks/ANALYSIS.md).
 """
@@ -39,24 +31,27 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import isotonic_regression
-from scipy.spatial.distance import pdist, squareform
 from skbio import DistanceMatrix, TreeNode
 from skbio.diversity import beta_diversity as _skbio_beta
 from skbio.stats.distance import permanova
+from skbio.stats.distance import permdisp as skbio_permdisp
 from skbio.stats.ordination import pcoa
 from threadpoolctl import threadpool_limits
 
 from otuflow.stats._inputs import StatsInputError, check_counts, check_groups
 from otuflow.stats.beta_metrics import METRICS
+from otuflow.stats.betadisper import CENTRES, permdisp_vegan
 from otuflow.stats.comparisons import Comparison, plan_comparisons
+from otuflow.stats.nmds import NmdsFit, nmds_search
 from otuflow.stats.permdisp import permdisp_median
 from otuflow.stats.qvalue import benjamini_hochberg
-from otuflow.stats.smacof import smacof_nonmetric
+
+PERMDISP_DEFINITIONS = ("vegan", "scikit-bio")
 
 
 def prepare_tree(tree: TreeNode | str | Path, otu_ids) -> TreeNode:
@@ -189,35 +184,14 @@ def pcoa_table(dm: DistanceMatrix, dimensions: int | None = None) -> tuple[pd.Da
     return table, prop
 
 
-def kruskal_stress1(dissimilarities: np.ndarray, coords: np.ndarray) -> float:
-    """Kruskal stress-1 of a configuration, with the primary approach to tied dissimilarities.
-
-    Parameters
-    ----------
-    dissimilarities : numpy.ndarray
-        Square symmetric matrix.
-    coords : numpy.ndarray
-        Samples x dimensions configuration.
-    """
-    delta = squareform(np.asarray(dissimilarities, dtype=float), checks=False)
-    dist = pdist(coords)
-    order = np.lexsort((dist, delta))
-    fitted = np.empty_like(dist)
-    fitted[order] = isotonic_regression(dist[order], increasing=True).x
-    denom = float((dist**2).sum())
-    if denom == 0:
-        return 0.0
-    return float(np.sqrt(((dist - fitted) ** 2).sum() / denom))
-
-
 def nmds(
     dm: DistanceMatrix,
     n_components: int = 2,
-    n_starts: int = 20,
+    starts: int = 20,
+    max_starts: int = 50,
     seed: int = 0,
-    max_iter: int = 300,
-) -> tuple[pd.DataFrame, float]:
-    """Non-metric multidimensional scaling of a distance matrix (SMACOF, as scikit-learn).
+) -> tuple[pd.DataFrame, NmdsFit]:
+    """Non-metric multidimensional scaling of a distance matrix, searched as vegan ``metaMDS``.
 
     Parameters
     ----------
@@ -225,30 +199,29 @@ def nmds(
         Distances between samples.
     n_components : int
         Dimensions of the configuration.
-    n_starts : int
-        Random starts (vegan ``try``/``trymax`` = 20); the lowest-stress solution is kept.
+    starts, max_starts : int
+        Random starts besides the PCoA start: at least ``starts``, up to ``max_starts`` while the
+        best solution has not repeated (vegan ``try``/``trymax``).
     seed : int
         Seed of the random starts; results are deterministic given the seed.
-    max_iter : int
-        SMACOF iterations per start.
 
     Returns
     -------
-    (pandas.DataFrame, float)
+    (pandas.DataFrame, NmdsFit)
         Configuration (samples x ``NMDS1..``; centred, rotated to principal axes, signs
-        normalised) and its Kruskal stress-1.
+        normalised) and the fit (Kruskal stress-1, repeats of the best solution, starts run).
     """
     n = dm.shape[0]
     if n < n_components + 2:
-        raise StatsInputError(f"NMDS in {n_components} dimensions needs at least "
-                              f"{n_components + 2} samples; got {n}")
-    coords, _ = smacof_nonmetric(dm.data, n_components, n_starts, max_iter, random_state=seed)
-    coords = coords - coords.mean(axis=0)
+        raise StatsInputError(
+            f"NMDS in {n_components} dimensions needs at least {n_components + 2} samples; got {n}"
+        )
+    fit = nmds_search(dm.data, n_components, starts, max_starts, seed)
+    coords = fit.points - fit.points.mean(axis=0)
     _, _, vt = np.linalg.svd(coords, full_matrices=False)
     coords = _sign_normalise(coords @ vt.T)
     names = [f"NMDS{k + 1}" for k in range(n_components)]
-    table = pd.DataFrame(coords, index=list(dm.ids), columns=names)
-    return table, kruskal_stress1(dm.data, coords)
+    return pd.DataFrame(coords, index=list(dm.ids), columns=names), fit
 
 
 def r_squared_from_f(pseudo_f: float, n: int, groups: int) -> float:
@@ -282,24 +255,66 @@ def _subset(dm: DistanceMatrix, ids) -> DistanceMatrix:
     return dm.filter([str(i) for i in ids])
 
 
-def _one_test(dm: DistanceMatrix, grouping, permutations: int, seed) -> dict:
+@dataclass(frozen=True)
+class PermdispSettings:
+    """Which PERMDISP to run (``diversity.permdisp_definition`` and ``permdisp_centre``).
+
+    Attributes
+    ----------
+    definition : {"vegan", "scikit-bio"}
+        ``vegan``: ``betadisper`` + ``permutest`` (:mod:`otuflow.stats.betadisper`);
+        ``scikit-bio``: ``skbio.stats.distance.permdisp`` (:mod:`otuflow.stats.permdisp` for
+        the median).
+    centre : {"median", "centroid"}
+        Group centre.
+    """
+
+    definition: str = "vegan"
+    centre: str = "median"
+
+    def __post_init__(self):
+        if self.definition not in PERMDISP_DEFINITIONS:
+            raise StatsInputError(f"unknown PERMDISP definition {self.definition!r}; choose from "
+                                  f"{PERMDISP_DEFINITIONS}")  # fmt: skip
+        if self.centre not in CENTRES:
+            raise StatsInputError(f"unknown PERMDISP centre {self.centre!r}; choose from "
+                                  f"{CENTRES}")  # fmt: skip
+
+    def run(self, dm: DistanceMatrix, grouping, permutations: int, seed) -> tuple[float, float]:
+        """F and p of this PERMDISP for one grouping of the samples of ``dm``."""
+        if self.definition == "vegan":
+            return permdisp_vegan(dm, grouping, permutations, seed, self.centre)
+        if self.centre == "median":
+            return permdisp_median(dm, grouping, permutations, seed)
+        res = skbio_permdisp(dm, list(grouping), test="centroid", permutations=permutations,
+                             seed=seed)  # fmt: skip
+        return float(res["test statistic"]), float(res["p-value"])
+
+
+def _one_test(dm: DistanceMatrix, grouping, permutations: int, seed,
+              permdisp: PermdispSettings) -> dict:  # fmt: skip
     # skbio's OpenMP permutation loops are far slower on a busy machine with several threads
     # (benchmarks/ANALYSIS.md); one thread is fast and deterministic.
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _one_test_serial(dm, grouping, permutations, seed)
+        return _one_test_serial(dm, grouping, permutations, seed, permdisp)
 
 
-def _one_test_serial(dm: DistanceMatrix, grouping, permutations: int, seed) -> dict:
+def _one_test_serial(dm: DistanceMatrix, grouping, permutations: int, seed,
+                     permdisp: PermdispSettings) -> dict:  # fmt: skip
     res = permanova(dm, list(grouping), permutations=permutations, seed=seed)
     n, groups = int(res["sample size"]), int(res["number of groups"])
     pseudo_f = float(res["test statistic"])
-    row = {"n": n, "groups": groups, "pseudo_F": pseudo_f,
-           "R2": r_squared_from_f(pseudo_f, n, groups), "p": float(res["p-value"])}
+    row = {
+        "n": n,
+        "groups": groups,
+        "pseudo_F": pseudo_f,
+        "R2": r_squared_from_f(pseudo_f, n, groups),
+        "p": float(res["p-value"]),
+    }
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            row["permdisp_F"], row["permdisp_p"] = permdisp_median(dm, grouping, permutations,
-                                                                   seed)
+            row["permdisp_F"], row["permdisp_p"] = permdisp.run(dm, grouping, permutations, seed)
     except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
         row["permdisp_F"], row["permdisp_p"] = np.nan, np.nan
         row["note"] = f"PERMDISP not done: {exc}"
@@ -312,6 +327,7 @@ def permanova_table(
     permutations: int = 999,
     seed: int | None = 0,
     planned: list[Comparison] | None = None,
+    permdisp: PermdispSettings | None = None,
 ) -> pd.DataFrame:
     """PERMANOVA (and PERMDISP) over all groups and for every pair of groups.
 
@@ -328,6 +344,8 @@ def permanova_table(
     planned : list of Comparison, optional
         Pairs to test; default :func:`otuflow.stats.comparisons.plan_comparisons` (pooled groups
         vs reference and every pair), skipped pairs reported with a reason.
+    permdisp : PermdispSettings, optional
+        Which PERMDISP (default vegan's, around spatial medians).
 
     Returns
     -------
@@ -337,6 +355,7 @@ def permanova_table(
         note``.
     """
     ids = list(dm.ids)
+    permdisp = permdisp or PermdispSettings()
     labels = check_groups(groups.rename(index=str), ids)
     skipped = []
     if planned is None:
@@ -347,16 +366,26 @@ def permanova_table(
     elif labels.value_counts().max() < 2:
         rows.append({"comparison": "all groups", "note": "every group has a single sample"})
     else:
-        rows.append({"comparison": "all groups", **_one_test(dm, labels.to_numpy(),
-                                                                permutations, seed)})
+        rows.append(
+            {
+                "comparison": "all groups",
+                **_one_test(dm, labels.to_numpy(), permutations, seed, permdisp),
+            }
+        )
     for cmp in planned:
         sub_ids = [str(s) for s in cmp.samples_a + cmp.samples_b if str(s) in set(ids)]
         grouping = cmp.groups().rename(index=str).loc[sub_ids]
         if min(grouping.value_counts().reindex([cmp.name_a, cmp.name_b]).fillna(0)) < 2:
             rows.append({"comparison": cmp.label, "note": "fewer than 2 samples in a group"})
             continue
-        rows.append({"comparison": cmp.label,
-                     **_one_test(_subset(dm, sub_ids), grouping.to_numpy(), permutations, seed)})
+        rows.append(
+            {
+                "comparison": cmp.label,
+                **_one_test(
+                    _subset(dm, sub_ids), grouping.to_numpy(), permutations, seed, permdisp
+                ),
+            }
+        )
     for s in skipped:
         rows.append({"comparison": f"{s.name_a} vs {s.name_b}", "note": f"skipped: {s.reason}"})
     out = pd.DataFrame(rows)
@@ -369,5 +398,17 @@ def permanova_table(
     if pair.any():
         out.loc[pair, "q"] = benjamini_hochberg(out.loc[pair, "p"].to_numpy())
     out.attrs.update(permutations=permutations, seed=seed)
-    return out[["comparison", "n", "groups", "pseudo_F", "R2", "p", "q", "permdisp_F",
-                "permdisp_p", "note"]]
+    return out[
+        [
+            "comparison",
+            "n",
+            "groups",
+            "pseudo_F",
+            "R2",
+            "p",
+            "q",
+            "permdisp_F",
+            "permdisp_p",
+            "note",
+        ]
+    ]
