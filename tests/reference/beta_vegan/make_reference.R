@@ -1,7 +1,7 @@
 # Reference values from R for tests/test_stats_vegan_reference.py, on the demo cohort's results
 # (otuflow simulate --seed 42, default config): the rarefied OTU table, the rooted OTU tree and
 # the sample groups in this folder. Run here with `Rscript make_reference.R`; it rewrites
-# reference_*.tsv. Made with R 4.2.2, vegan 2.6-4, phyloseq 1.42.0, GUniFrac 1.7, ape 5.6
+# reference_*.tsv. Made with R 4.2.2, vegan 2.6-4, phyloseq 1.42.0, GUniFrac 1.7, ape 5.7
 # (Debian 12: r-base-core r-cran-vegan r-bioc-phyloseq r-cran-gunifrac).
 suppressMessages({
   library(vegan); library(phyloseq); library(ape); library(GUniFrac)
