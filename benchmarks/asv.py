@@ -112,8 +112,10 @@ def run_dada2(cohort: Path, work: Path, cores: int) -> tuple[Path, Path, float, 
     trimmed = work / "dada2" / "trimmed"
     trimmed.mkdir(parents=True, exist_ok=True)
     wall = cpu = 0.0
+    cutadapt = shutil.which("cutadapt", path=f"{Path(sys.executable).parent}{os.pathsep}"
+                                             f"{os.environ['PATH']}") or "cutadapt"  # fmt: skip
     for row in samples.itertuples():
-        w, c = timed(["cutadapt", "-g", forward, "-G", reverse, "--discard-untrimmed",
+        w, c = timed([cutadapt, "-g", forward, "-G", reverse, "--discard-untrimmed",
                       "-j", str(cores), "-o", str(trimmed / f"{row.sample}_R1.fastq.gz"),
                       "-p", str(trimmed / f"{row.sample}_R2.fastq.gz"),
                       str(cohort / row.r1), str(cohort / row.r2)])  # fmt: skip
