@@ -369,6 +369,16 @@ def report(all_runs: list[Run], cores: int, seed: int, started: str, host: str) 
     return "\n".join(lines)
 
 
+def keep_asv_block(results: Path, text: str) -> str:
+    """``text`` followed by the block benchmarks/asv.py wrote into ``results``, if there is one."""
+    old = results.read_text() if results.is_file() else ""
+    start, end = "<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"
+    if start in old and end in old:
+        block = start + old.split(start, 1)[1].split(end, 1)[0] + end
+        return text.rstrip("\n") + "\n\n" + block + "\n"
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the cohorts, write RESULTS.md and the plot."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -389,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report_only:
         runs, started, host = load_runs(args.work)
-        args.results.write_text(report(runs, args.cores, args.seed, started, host))
+        args.results.write_text(keep_asv_block(args.results,
+                                               report(runs, args.cores, args.seed, started, host)))
         sizes, _ = split_series(runs)
         plot(sizes, growth_exponent([r.samples for r in sizes], [r.wall_s for r in sizes]),
              args.plot)
@@ -410,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{samples} samples x {pairs} pairs: {run.wall_s:.0f} s wall, {run.cpu_s:.0f} s "
               f"CPU, {len(run.jobs)} jobs", flush=True)  # fmt: skip
         # rewritten after every cohort, so a long run leaves results even when stopped
-        args.results.write_text(report(runs, args.cores, args.seed, started, host))
+        args.results.write_text(keep_asv_block(args.results,
+                                               report(runs, args.cores, args.seed, started, host)))
         per_rule(run).to_csv(args.work / f"per_rule_{run_key(samples, pairs)}.tsv", sep="\t")
         save_totals(runs, args.work / "runs.tsv")
     sizes_runs, _ = split_series(runs)

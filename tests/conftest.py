@@ -147,3 +147,38 @@ def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
             sample = re.search(r"wildcards: .*?sample=([\w-]+)", block)
             jobs.append((rule.group(1), sample.group(1) if sample else ""))
     return jobs
+
+
+# The genera the demo cohort's simulator makes differ between groups (its truth/planted_effects).
+PLANTED = ["Lactobacillus", "Anaerostipes", "Monoglobus", "Megamonas",
+           "Rikenellaceae_RC9_gut_group"]  # fmt: skip
+DEMO_GROUP_SIZES = {"Control": 7, "Opioid-S": 10, "Opioid-T": 8}
+
+
+def _side_mean(planted_row, names: str) -> float:
+    groups = {"Opioid": ["Opioid-S", "Opioid-T"]}.get(names, [names])
+    weights = [DEMO_GROUP_SIZES[g] for g in groups]
+    return sum(w * planted_row[f"mean_{g}"] for w, g in zip(weights, groups, strict=True)) / sum(
+        weights)
+
+
+def metastats_calls(cohort: Path, out: Path) -> tuple[set[str], list[tuple[str, str]]]:
+    """Planted genera Metastats calls at q < 0.05 in a comparison where their means differ by
+    more than 1.5-fold, and every other call (genus, table) as a false positive."""
+    import numpy as np
+    import pandas as pd
+
+    planted = pd.read_csv(cohort / "truth" / "planted_effects.tsv", sep="\t", index_col=0)
+    found, false_positives = set(), []
+    for path in sorted((out / "differential").glob("metastats_*_vs_*.tsv")):
+        a, b = path.stem.removeprefix("metastats_").split("_vs_")
+        table = pd.read_csv(path, sep="\t", index_col="genus")
+        assert (table["p"] > 0).all()  # a permutation p-value of 0 is reported as a bound
+        for genus in table.index[table["q"] < 0.05]:
+            if genus in planted.index:
+                ratio = _side_mean(planted.loc[genus], a) / _side_mean(planted.loc[genus], b)
+                if abs(np.log(ratio)) > np.log(1.5):
+                    found.add(genus)
+                    continue
+            false_positives.append((genus, path.stem))
+    return found, false_positives

@@ -104,7 +104,10 @@ def _config(outdir: Path, **sections) -> dict:
     config = {"samples": "samples.tsv", "outdir": str(outdir),
               "taxonomy": {"reference_fasta": "reference.fasta"}}  # fmt: skip
     for section, values in sections.items():
-        config.setdefault(section, {}).update(values)
+        if isinstance(values, dict):
+            config.setdefault(section, {}).update(values)
+        else:
+            config[section] = values
     validate(config, str(SCHEMA))
     return config
 
@@ -654,3 +657,19 @@ def test_dataframe_to_html_counts_hidden_rows_and_hides_range_index():
     assert hidden == 7
     assert html.count("<tr>") == 4  # header + 3 rows
     assert "<th></th>" not in html  # a plain RangeIndex is not shown
+
+
+def test_report_of_an_asv_run_names_asvs_and_unoise(tmp_path):
+    _, html, doc, text, *_ = _render(tmp_path, features="asv", denoise={"min_size": 4,
+                                                                        "alpha": 1.5})  # fmt: skip
+    assert "12 ASVs (exact sequence variants, UNOISE3)" in text
+    assert ("Unique sequences seen at least 4 times were denoised into exact amplicon sequence "
+            "variants (ASVs) with UNOISE3 (Edgar 2016b; vsearch --cluster_unoise, alpha 1.5)"
+            ) in text  # fmt: skip
+    assert "de novo (--uchime3_denovo)" in text and "UCHIME3" in text
+    assert "The ASV table counts the filtered reads" in text
+    assert "OTUs" not in text and "97 % identity" not in text.split("mapped to an ASV")[0]
+    references = html.split("References")[-1]
+    assert "UNOISE2: improved error-correction" in references
+    assert "UCHIME2: improved chimera prediction" in references
+    assert "SINTAX: a simple" not in references  # "Edgar 2016" does not match "Edgar 2016b"

@@ -186,13 +186,19 @@ def test_thread_count_does_not_change_vsearch_output(runs, tmp_path):
         _run_tool("vsearch", "--cluster_size", str(work / "otus" / "uniques.fasta"), "--id", "0.97",
                   "--strand", "plus", "--sizein", "--sizeout", "--centroids",
                   str(folder / "centroids.fasta"), "--fasta_width", "0", "--threads", threads)
+        # as denoise_asvs (features: asv) runs it
+        _run_tool("vsearch", "--cluster_unoise", str(work / "otus" / "uniques.fasta"),
+                  "--minsize", "8", "--unoise_alpha", "2", "--strand", "plus", "--sizein",
+                  "--sizeout", "--centroids", str(folder / "denoised.fasta"), "--fasta_width",
+                  "0", "--threads", threads)  # fmt: skip
         _run_tool("vsearch", "--usearch_global", str(work / "derep" / "C01.fasta"), "--sizein",
                   "--db",
                   str(runs["run_a"] / "otu" / "otus.fasta"), "--id", "0.97", "--strand", "plus",
                   "--maxaccepts", "8", "--maxrejects", "32", "--otutabout",
                   str(folder / "otutab.tsv"), "--threads", threads)  # fmt: skip
         outputs[threads] = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert outputs["1"].keys() == {"centroids.fasta", "otutab.tsv"}
+    assert outputs["1"].keys() == {"centroids.fasta", "denoised.fasta", "otutab.tsv"}
+    assert outputs["1"]["denoised.fasta"].count(b">") > 0
     assert outputs["1"] == outputs["4"]
     assert outputs["1"]["centroids.fasta"] == (work / "otus" / "centroids.fasta").read_bytes()
     assert outputs["1"]["otutab.tsv"] == (work / "mapped" / "C01.otutab.tsv").read_bytes()

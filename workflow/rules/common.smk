@@ -22,6 +22,7 @@ try:
         config_errors,
         record_run_folder,
     )
+    from otuflow.features import feature_kind
     from otuflow.iupac import PrimerError, validate_primer
     from otuflow.plan import RunPlan
     from otuflow.rule_args import (
@@ -80,6 +81,7 @@ except ValueError as error:
 
 OUT = PLAN.outdir
 SAMPLES = list(PLAN.samples)
+FEATURES = feature_kind(config)
 
 # An output folder belongs to the folder its runs start in, where Snakemake keeps their history.
 try:
@@ -165,6 +167,13 @@ def conda_env(name):
 def figure_files(stem):
     """PNG and SVG of the plan's figure ``stem`` (may hold wildcards)."""
     return [PLAN.path("figure", stem=stem, ext=ext) for ext in (".png", ".svg")]
+
+
+def feature_centroids():
+    """The centroids the features come from: 97 % OTU clusters or UNOISE3 ASVs."""
+    if FEATURES.key == "asv":
+        return rules.denoise_asvs.output[0]
+    return rules.cluster_otus.output[0]
 
 
 def chimera_steps():

@@ -47,6 +47,30 @@ rule dereplicate_pooled:
         " --output {output.uniques:q} --fasta_width 0 2> {log:q}"
 
 
+rule denoise_asvs:
+    input:
+        rules.dereplicate_pooled.output.uniques,
+    output:
+        f"{OUT}/work/otus/denoised.fasta",
+    params:
+        min_size=config["denoise"]["min_size"],
+        alpha=config["denoise"]["alpha"],
+    threads: 4
+    resources:
+        mem_mb=lambda wildcards, input, attempt: (1000 + int(4 * input.size_mb)) * attempt,
+        runtime=120,
+    log:
+        f"{OUT}/logs/denoise_asvs.log",
+    benchmark:
+        f"{OUT}/benchmarks/denoise_asvs.tsv"
+    conda:
+        conda_env("vsearch")
+    shell:
+        "vsearch --cluster_unoise {input:q} --minsize {params.min_size}"
+        " --unoise_alpha {params.alpha} --strand plus --sizein --sizeout --centroids {output:q}"
+        " --fasta_width 0 --threads {threads} 2> {log:q}"
+
+
 rule cluster_otus:
     input:
         rules.dereplicate_pooled.output.uniques,
@@ -73,7 +97,7 @@ rule cluster_otus:
 # sequences; each is its own rule, and a step that is switched off passes its input on.
 rule remove_chimeras_denovo:
     input:
-        rules.cluster_otus.output,
+        feature_centroids(),
     output:
         nonchimeras=f"{OUT}/work/otus/nonchimeras_denovo.fasta",
         chimeras=f"{OUT}/work/otus/chimeras_denovo.fasta",
@@ -87,8 +111,10 @@ rule remove_chimeras_denovo:
         f"{OUT}/benchmarks/remove_chimeras_denovo.tsv"
     conda:
         conda_env("vsearch")
+    params:
+        command=FEATURES.chimera_option,
     shell:
-        "vsearch --uchime_denovo {input:q} --sizein --sizeout --fasta_width 0"
+        "vsearch {params.command} {input:q} --sizein --sizeout --fasta_width 0"
         " --nonchimeras {output.nonchimeras:q} --chimeras {output.chimeras:q} 2> {log:q}"
 
 
@@ -99,7 +125,7 @@ if config["chimera"]["reference"]:
             otus=(
                 rules.remove_chimeras_denovo.output.nonchimeras
                 if config["chimera"]["denovo"]
-                else rules.cluster_otus.output[0]
+                else feature_centroids()
             ),
             reference=config["chimera"]["reference"],
         output:
@@ -121,14 +147,17 @@ if config["chimera"]["reference"]:
             " --chimeras {output.chimeras:q} 2> {log:q}"
 
 
-# OTUs named OTU_1, OTU_2, ... by decreasing abundance; the chimeras of every step in one file.
+# Features named OTU_1, OTU_2, ... (or ASV_1, ...) by decreasing abundance; the chimeras of every
+# step in one file.
 rule name_otus:
     input:
-        otus=chimera_steps()[-1].nonchimeras if chimera_steps() else rules.cluster_otus.output[0],
+        otus=chimera_steps()[-1].nonchimeras if chimera_steps() else feature_centroids(),
         chimeras=[step.chimeras for step in chimera_steps()],
     output:
         otus=PLAN.path("otus"),
         chimeras=PLAN.path("chimeras"),
+    params:
+        prefix=FEATURES.prefix,
     resources:
         mem_mb=1000,
         runtime=10,
@@ -140,7 +169,7 @@ rule name_otus:
         conda_env("vsearch")
     shell:
         "cat {input.chimeras:q} /dev/null > {output.chimeras:q}"
-        " && vsearch --sortbysize {input.otus:q} --sizein --relabel OTU_"
+        " && vsearch --sortbysize {input.otus:q} --sizein --relabel {params.prefix:q}"
         " --output {output.otus:q} --fasta_width 0 2> {log:q}"
 
 

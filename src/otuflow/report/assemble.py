@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from otuflow.features import feature_kind
 from otuflow.plan import DIFFERENTIAL_TESTS, Figure, RunPlan, differential_key
 from otuflow.report.builder import FigureRef, ReportInputError, Section, TableRef, build_report
 from otuflow.report.methods import (
@@ -21,6 +22,7 @@ from otuflow.report.methods import (
     beta_sentences,
     clustering_sentence,
     differential_sentences,
+    features_phrase,
     join_words,
     methods_text,
     pct,
@@ -70,8 +72,10 @@ class _Inputs:
             raise ReportInputError(f"report input {name!r}: cannot read {path}: {error}") from None
 
 
-def taxonomy_summary(otu_table: pd.DataFrame, taxonomy: pd.DataFrame) -> pd.DataFrame:
-    """Share of OTUs and reads assigned at each rank.
+def taxonomy_summary(
+    otu_table: pd.DataFrame, taxonomy: pd.DataFrame, noun: str = "OTU"
+) -> pd.DataFrame:
+    """Share of features (OTUs or ASVs) and reads assigned at each rank.
 
     Parameters
     ----------
@@ -79,11 +83,13 @@ def taxonomy_summary(otu_table: pd.DataFrame, taxonomy: pd.DataFrame) -> pd.Data
         Reads per OTU (rows) and sample (columns).
     taxonomy : pandas.DataFrame
         Taxon per OTU (rows) and rank (columns); empty or missing = not assigned.
+    noun : str
+        What a feature is called in the column names (``OTU`` or ``ASV``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per rank present: OTUs assigned, reads assigned, and their percentages.
+        One row per rank present: features assigned, reads assigned, and their percentages.
     """
     tax = taxonomy.reindex(otu_table.index)
     reads = otu_table.sum(axis=1)
@@ -94,8 +100,8 @@ def taxonomy_summary(otu_table: pd.DataFrame, taxonomy: pd.DataFrame) -> pd.Data
         assigned = tax[rank].notna() & (tax[rank].astype(str) != "")
         rows.append({
             "rank": rank,
-            "OTUs assigned": int(assigned.sum()),
-            "% OTUs": round(100 * assigned.mean(), 1) if len(tax) else 0.0,
+            f"{noun}s assigned": int(assigned.sum()),
+            f"% {noun}s": round(100 * assigned.mean(), 1) if len(tax) else 0.0,
             "reads assigned": int(reads[assigned].sum()),
             "% reads": round(100 * reads[assigned].sum() / max(reads.sum(), 1), 1),
         })  # fmt: skip
@@ -168,8 +174,8 @@ def _samples_section(inputs: _Inputs, config: Mapping) -> Section:
     table = inputs.table("otu_table", 0)
     intro = (
         f"{len(groups)} samples ({_count_text(groups, config['groups']['order'])}); "
-        f"{len(table)} OTUs at {pct(config['cluster']['identity'])} identity, "
-        f"{int(table.to_numpy().sum()):,} reads in the OTU table."
+        f"{features_phrase(config, len(table))}, "
+        f"{int(table.to_numpy().sum()):,} reads in the {feature_kind(config).noun} table."
     )
     return Section("Samples and groups", intro,
                    tables=[TableRef("Samples and their groups", inputs.path("groups"),
@@ -178,7 +184,8 @@ def _samples_section(inputs: _Inputs, config: Mapping) -> Section:
 
 
 def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]) -> Section:
-    steps = ["pair merging and quality filtering (vsearch)", "mapping to the OTUs"]
+    steps = ["pair merging and quality filtering (vsearch)",
+             f"mapping to the {feature_kind(config).noun}s"]  # fmt: skip
     if config["primers"]["trim"]:
         steps.insert(0, "primer trimming (cutadapt)")
     intro = (
@@ -196,23 +203,25 @@ def _taxonomy_section(
 ) -> Section:
     intro = (f"{clustering_sentence(config)} {taxonomy_sentence(config, versions)} "
              f"{unclassified_sentence(config)}")  # fmt: skip
-    summary = taxonomy_summary(inputs.table("otu_table", 0), inputs.table("otu_taxonomy", 0))
-    # A rank no OTU reaches (e.g. species, from a reference without species names) would read
-    # like a failed classification: leave it out and say why.
-    empty = summary["rank"][summary["OTUs assigned"] == 0].tolist() if len(summary) else []
+    noun = feature_kind(config).noun
+    summary = taxonomy_summary(inputs.table("otu_table", 0), inputs.table("otu_taxonomy", 0),
+                               noun)  # fmt: skip
+    # A rank no feature reaches (e.g. species, from a reference without species names) would
+    # read like a failed classification: leave it out and say why.
+    empty = summary["rank"][summary[f"{noun}s assigned"] == 0].tolist() if len(summary) else []
     note = ""
     if empty:
         rows = "that row is" if len(empty) == 1 else "those rows are"
-        note = (f"No OTU was assigned at {join_words(empty)} rank (the reference has no names "
+        note = (f"No {noun} was assigned at {join_words(empty)} rank (the reference has no names "
                 f"there, or none passed the cut-off), so {rows} left out.")  # fmt: skip
         summary = summary[~summary["rank"].isin(empty)].reset_index(drop=True)
     return Section(
-        "OTUs and taxonomy", intro, figures=figures,
+        f"{noun}s and taxonomy", intro, figures=figures,
         tables=[
             TableRef("Assignment per rank", summary, note),
             TableRef("Genus mean relative abundance per group",
                      inputs.path("genus_group_means"), max_rows=30),
-            TableRef("OTU taxonomy", inputs.path("otu_taxonomy"), max_rows=30),
+            TableRef(f"{noun} taxonomy", inputs.path("otu_taxonomy"), max_rows=30),
         ],
         files=[inputs.path("genus_table")],
     )  # fmt: skip

@@ -8,9 +8,11 @@ the same way everywhere. References are listed only when the text cites them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from otuflow.classify.kmers import WORD_SIZE
+from otuflow.features import feature_kind
 from otuflow.iupac import reverse_complement
 from otuflow.software import NOT_INSTALLED
 from otuflow.stats.beta_metrics import metric_name
@@ -32,6 +34,10 @@ REFERENCES: dict[str, str] = {
     "Microbiol 73:5261-5267. doi:10.1128/AEM.00062-07",
     "Edgar 2016": "Edgar RC (2016) SINTAX: a simple non-Bayesian taxonomy classifier for 16S and "
     "ITS sequences. bioRxiv 074161. doi:10.1101/074161",
+    "Edgar 2016b": "Edgar RC (2016) UNOISE2: improved error-correction for Illumina 16S and ITS "
+    "amplicon sequencing. bioRxiv 081257. doi:10.1101/081257",
+    "Edgar 2016c": "Edgar RC (2016) UCHIME2: improved chimera prediction for amplicon "
+    "sequencing. bioRxiv 074252. doi:10.1101/074252",
     "Quast et al. 2013": "Quast C et al. (2013) The SILVA ribosomal RNA gene database project: "
     "improved data processing and web-based tools. Nucleic Acids Res 41:D590-D596. "
     "doi:10.1093/nar/gks1219",
@@ -118,8 +124,23 @@ def reads_sentences(config: Mapping, versions: Mapping[str, str]) -> str:
     return f"{trim} {merged}"
 
 
+def features_phrase(config: Mapping, count: int) -> str:
+    """``count`` features with what they are: OTUs at their identity, or UNOISE3 ASVs."""
+    if feature_kind(config).key == "asv":
+        return f"{count} ASVs (exact sequence variants, UNOISE3)"
+    return f"{count} OTUs at {pct(config['cluster']['identity'])} identity"
+
+
 def clustering_sentence(config: Mapping) -> str:
-    """Clustering into OTUs at the configured identity."""
+    """Clustering into OTUs at the configured identity, or denoising into ASVs."""
+    if feature_kind(config).key == "asv":
+        denoise = config["denoise"]
+        return (
+            "Unique sequences seen at least "
+            f"{denoise['min_size']} times were denoised into exact amplicon sequence variants "
+            f"(ASVs) with UNOISE3 (Edgar 2016b; vsearch --cluster_unoise, alpha "
+            f"{float(denoise['alpha']):g})."
+        )
     return (
         f"Sequences were clustered into OTUs at {pct(config['cluster']['identity'])} identity "
         "(vsearch --cluster_size, greedy by decreasing abundance)."
@@ -133,18 +154,21 @@ def otu_sentences(config: Mapping) -> str:
     if min_size > 1:
         derep += f" and unique sequences seen fewer than {min_size} times in all samples discarded"
     parts = [derep + ".", clustering_sentence(config)]
+    kind = feature_kind(config)
     chimera = []
     if config["chimera"]["denovo"]:
-        chimera.append("de novo (--uchime_denovo)")
+        chimera.append(f"de novo ({kind.chimera_option})")
     if config["chimera"]["reference"]:
         chimera.append(f"against the reference {config['chimera']['reference']} (--uchime_ref)")
     if chimera:
-        parts.append(
-            f"Chimeric OTUs were removed with UCHIME (Edgar et al. 2011) {' and '.join(chimera)}."
-        )
+        method = "UCHIME (Edgar et al. 2011)"
+        if kind.key == "asv":
+            method += " in its UCHIME3 form for denoised sequences (Edgar 2016c)"
+        parts.append(f"Chimeric {kind.noun}s were removed with {method} {' and '.join(chimera)}.")
     parts.append(
-        "The OTU table counts the filtered reads of each sample mapped to an OTU at "
-        f"≥ {pct(config['mapping']['identity'])} identity (--usearch_global)."
+        f"The {kind.noun} table counts the filtered reads of each sample mapped to an "
+        f"{kind.noun} at ≥ {pct(config['mapping']['identity'])} identity (--usearch_global; "
+        "the best hit)."
     )
     return " ".join(parts)
 
@@ -167,12 +191,14 @@ def taxonomy_sentence(config: Mapping, versions: Mapping[str, str]) -> str:
     reference = reference_description(taxonomy)
     if taxonomy["method"] == "sintax":
         return (
-            f"OTUs were classified with SINTAX (Edgar 2016), {software(versions, 'vsearch')} "
+            f"{feature_kind(config).noun}s were classified with SINTAX (Edgar 2016), "
+            f"{software(versions, 'vsearch')} "
             f"--sintax against {reference}, keeping ranks down to the first with bootstrap "
             f"support below the cut-off {taxonomy['confidence']:g} (--sintax_cutoff)."
         )
     return (
-        "OTUs were classified with the RDP naive Bayesian classifier (Wang et al. 2007) as "
+        f"{feature_kind(config).noun}s were classified with the RDP naive Bayesian classifier "
+        "(Wang et al. 2007) as "
         f"implemented in otuflow ({WORD_SIZE}-mer words, {taxonomy['bootstraps']} bootstrap "
         f"trials) against {reference}, keeping ranks down to the first with bootstrap "
         f"confidence below {taxonomy['confidence']:g}."
@@ -184,16 +210,17 @@ def unclassified_sentence(config: Mapping) -> str:
     method = "SINTAX" if config["taxonomy"]["method"] == "sintax" else "RDP"
     return (
         f"Ranks below the {method} cut-off ({config['taxonomy']['confidence']:g}) are shown as "
-        "<parent>_unclassified, OTUs without any assignment as Unassigned."
+        f"<parent>_unclassified, {feature_kind(config).noun}s without any assignment as "
+        "Unassigned."
     )
 
 
-def phylogeny_sentence(versions: Mapping[str, str]) -> str:
+def phylogeny_sentence(config: Mapping, versions: Mapping[str, str]) -> str:
     """Alignment and tree."""
     return (
-        f"OTU sequences were aligned with {software(versions, 'MAFFT')} (Katoh and Standley "
-        f"2013) and a tree was inferred with {software(versions, 'FastTree')} (Price et al. "
-        "2010) and rooted at its midpoint."
+        f"{feature_kind(config).noun} sequences were aligned with {software(versions, 'MAFFT')} "
+        "(Katoh and Standley 2013) and a tree was inferred with "
+        f"{software(versions, 'FastTree')} (Price et al. 2010) and rooted at its midpoint."
     )
 
 
@@ -217,7 +244,8 @@ def alpha_sentences(config: Mapping, versions: Mapping[str, str]) -> str:
     """Alpha-diversity indices and the group tests."""
     diversity = config["diversity"]
     return (
-        "Alpha diversity (observed OTUs, bias-corrected Chao1, Shannon index with log base "
+        f"Alpha diversity (observed {feature_kind(config).noun}s, bias-corrected Chao1, Shannon "
+        "index with log base "
         f"{float(diversity['shannon_base']):g}) was computed with "
         f"{software(versions, 'scikit-bio')}. Groups were compared by the Kruskal-Wallis "
         "test and by pairwise nonparametric t-tests as in QIIME 1.9 "
@@ -319,7 +347,9 @@ def run_sentence(config: Mapping, versions: Mapping[str, str]) -> str:
 
 def cited_references(text: str) -> list[str]:
     """The references of :data:`REFERENCES` whose citation occurs in ``text``, in list order."""
-    return [reference for cite, reference in REFERENCES.items() if cite in text]
+    # "Edgar 2016" must not match inside "Edgar 2016b"
+    return [reference for cite, reference in REFERENCES.items()
+            if re.search(re.escape(cite) + r"(?![0-9a-z])", text)]  # fmt: skip
 
 
 def methods_text(
@@ -344,7 +374,7 @@ def methods_text(
     paragraphs = [
         reads_sentences(config, versions),
         otu_sentences(config),
-        f"{taxonomy_sentence(config, versions)} {phylogeny_sentence(versions)}",
+        f"{taxonomy_sentence(config, versions)} {phylogeny_sentence(config, versions)}",
         f"{rarefaction_sentence(config, rarefaction_depth)} {alpha_sentences(config, versions)} "
         f"{beta_sentences(config)}",
         differential_sentences(config),
