@@ -426,3 +426,56 @@ def test_accepts_otuflow_stats_outputs_read_back_from_tsv(groups, tmp_path):
     welch = stamp_welch(counts, pooled, "Opioid", "Control")
     fig = make_extended_error_bar_figure(welch, None, None, COLORS)
     _assert_n_labels(fig, pooled)
+
+
+def overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty texts whose drawn boxes overlap (rendered at the saved dpi)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # the figures are built without a pyplot backend
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    # Labels of ticks outside an axis' view limits exist but are not drawn.
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            tolerance = 1e-9 * max(high - low, 1e-300)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - tolerance <= tick.get_loc() <= high + tolerance:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]  # fmt: skip
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+            if box_a.overlaps(box_b)]  # fmt: skip
+
+
+def test_feature_boxplot_notes_and_group_labels_do_not_overlap(groups):
+    """Three comparisons' q-values under each of five panels (the demo's case) and three group
+    labels with their n: no text runs into another, within a panel or across panels."""
+    rel = _rel(groups)
+    features = ["Genus0", "Genus1", "Genus2", "Genus3", "Genus4"]
+    note = ("Opioid vs Control: q = 0.00057; Opioid-S vs Control: q = 0.0008; "
+            "Opioid-T vs Control: q = 0.00057")  # fmt: skip
+    fig = make_feature_boxplots_figure(rel, features, groups, COLORS, ORDER,
+                                       annotations=dict.fromkeys(features, note))  # fmt: skip
+    assert overlapping_texts(fig) == []
+    assert "Opioid-T vs Control: q = 0.00057" in " ".join(_texts(fig)).replace("\n", " ")
+    _assert_n_labels(fig, groups)
+
+
+def test_stamp_p_and_q_columns_do_not_run_together():
+    stamp = _stamp(n=6, q_sig=(0, 1, 2))
+    stamp["p"] = [1.2e-5, 3.4e-4, 0.0012, 0.5, 0.049, 1.0]
+    stamp["q"] = [2.3e-4, 9.9e-4, 0.0123, 0.9, 0.2, 1.0]
+    fig = make_extended_error_bar_figure(stamp, "Opioid-S", "Control", COLORS, max_features=6)
+    assert overlapping_texts(fig) == []
+    assert {"1.2e-05", "2.3e-04"} <= set(_texts(fig))
+    # Each p stands clearly apart from its q: at least 0.15 in (about two digits) between them.
+    text_panel = fig.axes[2]
+    renderer = fig.canvas.get_renderer()  # the Agg canvas overlapping_texts drew on
+    rows: dict[float, list] = {}
+    for t in text_panel.texts:
+        rows.setdefault(round(t.get_position()[1], 6), []).append(t.get_window_extent(renderer))
+    for y, (p_box, q_box) in rows.items():
+        assert (q_box.x0 - p_box.x1) / fig.dpi >= 0.15, y
