@@ -70,7 +70,8 @@ def test_qiime2_files(run):
         "OTU_2\td__Bacteria\t1",
         "OTU_3\tUnassigned\t0.3",
     ]
-    assert run["qiime2_sequences"].read_text() == ">OTU_1\nACGTACGT\n>OTU_2\nACGTTT\n>OTU_3\nACGAAA\n"
+    sequences = run["qiime2_sequences"].read_text()
+    assert sequences == ">OTU_1\nACGTACGT\n>OTU_2\nACGTTT\n>OTU_3\nACGAAA\n"
     assert run["qiime2_alignment"].read_text().splitlines()[3] == "ACGT--TT"
     # QIIME 2 reads Newick through scikit-bio, which makes an unquoted "_" a space: keep quotes.
     assert "'OTU_1'" in run["qiime2_tree"].read_text()
