@@ -428,8 +428,8 @@ def test_accepts_otuflow_stats_outputs_read_back_from_tsv(groups, tmp_path):
     _assert_n_labels(fig, pooled)
 
 
-def overlapping_texts(fig) -> list[tuple[str, str]]:
-    """Pairs of visible, non-empty texts whose drawn boxes overlap (rendered at the saved dpi)."""
+def drawn_texts(fig) -> list[tuple[str, object]]:
+    """(text, window extent) of every non-empty text the saved figure shows."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(fig)  # the figures are built without a pyplot backend
@@ -444,10 +444,32 @@ def overlapping_texts(fig) -> list[tuple[str, str]]:
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 if not low - tolerance <= tick.get_loc() <= high + tolerance:
                     hidden |= {id(tick.label1), id(tick.label2)}
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
-             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]  # fmt: skip
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in hidden]  # fmt: skip
+
+
+def overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap."""
+    boxes = drawn_texts(fig)
     return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
             if box_a.overlaps(box_b)]  # fmt: skip
+
+
+def texts_outside_figure(fig) -> list[str]:
+    """Drawn texts that reach beyond the figure's edges (cut off in the saved image)."""
+    return [text for text, box in drawn_texts(fig)
+            if not (fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1))]
+
+
+def test_ordination_title_with_a_long_note_stays_inside_the_figure(groups):
+    coords = pd.DataFrame(np.random.default_rng(1).normal(size=(len(groups), 2)),
+                          index=groups.index, columns=["NMDS1", "NMDS2"])  # fmt: skip
+    note = "stress = 0.196 (best solution not repeated); PERMANOVA R² = 0.116, p = 0.091"
+    fig = make_ordination_figure(coords, groups, COLORS, ORDER, ("NMDS1", "NMDS2"),
+                                 "NMDS, Weighted UniFrac (normalised)", note)  # fmt: skip
+    assert texts_outside_figure(fig) == []
+    assert overlapping_texts(fig) == []
+    assert "PERMANOVA R² = 0.116, p = 0.091" in fig.axes[0].get_title()
 
 
 def test_feature_boxplot_notes_and_group_labels_do_not_overlap(groups):

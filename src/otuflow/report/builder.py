@@ -1,12 +1,15 @@
 """Build the single-file HTML report: contents, sections with figures and tables, methods.
 
-Figures are linked by relative path (PNG shown, SVG linked); tables are rendered inline and
-escaped, long ones truncated with a link to their TSV; CSS is inline and nothing is loaded from
-the network (no scripts, no fonts, no CDN).
+The report is one self-contained file that can be copied or e-mailed alone: figures are embedded
+as base64 PNG, tables rendered inline and escaped (long ones truncated), CSS inline, and nothing
+is loaded from the network or from disk (no scripts, no fonts, no CDN). Files of the results
+folder (full tables, SVG figures) are named by their path relative to the report, as text, never
+as links that would break once the report is copied elsewhere.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import re
@@ -124,6 +127,34 @@ def _url(rel: PurePosixPath) -> str:
     return html.escape(quote(str(rel), safe="/"), quote=True)
 
 
+def _file_name(rel: PurePosixPath) -> str:
+    """A file of the results folder, named by its path relative to the report (not a link)."""
+    return f"<code>{html.escape(str(rel))}</code>"
+
+
+#: CSS pixels per inch: a figure is shown at its printed size (a 3.5 in figure ~ 336 px wide).
+CSS_DPI = 96
+
+
+def _img_attributes(rel: PurePosixPath, root: Path) -> str:
+    """``src`` (the PNG as a base64 data URI) and ``width`` (its printed size in CSS pixels,
+    from the PNG's dpi) of an image; only the relative URL if the file is missing."""
+    path = _on_disk(rel, root)
+    if not path.is_file():
+        return f'src="{_url(rel)}"'
+    data = path.read_bytes()
+    attributes = 'src="data:image/png;base64,' + base64.b64encode(data).decode("ascii") + '"'
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            dpi = float(image.info.get("dpi", (CSS_DPI,))[0]) or CSS_DPI
+            attributes += f' width="{round(image.width * CSS_DPI / dpi)}"'
+    except (OSError, ValueError):  # not a PNG Pillow reads: shown at the browser's size
+        pass
+    return attributes
+
+
 def _paragraphs(text: str) -> str:
     """Plain text -> escaped ``<p>`` paragraphs (blank lines separate them)."""
     paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
@@ -171,13 +202,10 @@ def _figure_html(fig: FigureRef, number: int, root: Path, check_files: bool) -> 
     else:
         svg_rel, has_svg = _linked(fig.svg, root, check_files, "figure"), True
     caption = html.escape(fig.caption)
-    img = f'<img src="{_url(rel)}" alt="Figure {number}. {caption}" loading="lazy">'
-    links = f'<a href="{_url(rel)}">PNG</a>'
-    if has_svg:
-        img = f'<a href="{_url(svg_rel)}">{img}</a>'
-        links += f', <a href="{_url(svg_rel)}">SVG</a>'
+    img = f'<img {_img_attributes(rel, root)} alt="Figure {number}. {caption}">'
+    files = _file_name(rel) + (f", {_file_name(svg_rel)}" if has_svg else "")
     return (f"<figure>\n{img}\n<figcaption><span class=\"label\">Figure {number}.</span> "
-            f"{caption} ({links})</figcaption>\n</figure>")
+            f'{caption} <span class="files">({files})</span></figcaption>\n</figure>')
 
 
 def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> str:
@@ -202,13 +230,13 @@ def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> st
     link_html = ""
     if link is not None:
         rel_link = _linked(link, root, check_files, f"table {tab.title!r}: linked TSV")
-        link_html = f'<a href="{_url(rel_link)}">{html.escape(rel_link.name)}</a>'
+        link_html = _file_name(rel_link)
     if hidden:
         note = f"Showing the first {len(df) - hidden:,} of {len(df):,} rows"
-        note += f"; full table: {link_html}." if link_html else "."
+        note += f"; full table: {link_html} in the results folder." if link_html else "."
         parts.append(f'<p class="truncated">{note}</p>')
     elif link_html:
-        parts.append(f'<p class="truncated">Download: {link_html}</p>')
+        parts.append(f'<p class="truncated">As TSV: {link_html}</p>')
     if tab.caption:
         parts.append(f'<p class="caption">{html.escape(tab.caption)}</p>')
     return "\n".join(parts)
@@ -242,9 +270,8 @@ def render_report(
             parts.append(_table_html(_as_table(t), n_tab, root, check_files))
         if sec.files:
             links = [_linked(f, root, check_files, "file") for f in sec.files]
-            parts.append('<p class="files">Files: ' + ", ".join(
-                f'<a href="{_url(rel)}">{html.escape(rel.name)}</a>' for rel in links
-            ) + "</p>")  # fmt: skip
+            parts.append('<p class="files">Files in the results folder: '
+                         + ", ".join(_file_name(rel) for rel in links) + "</p>")
         parts.append("</section>")
         body.append("\n".join(parts))
     if methods or versions:
