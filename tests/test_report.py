@@ -697,11 +697,11 @@ def test_dataframe_to_html_counts_hidden_rows_and_hides_range_index():
     assert "<th></th>" not in html  # a plain RangeIndex is not shown
 
 
-def test_figures_are_shown_at_their_printed_size(tmp_path):
-    """A 3.5 in figure saved at 300 dpi (1,050 px) is 336 CSS px wide, not the page width."""
+def test_figures_are_shown_at_one_and_a_half_times_their_printed_size(tmp_path):
+    """A 3.5 in figure saved at 300 dpi (1,050 px) is 504 CSS px wide, not the page width."""
     from matplotlib.figure import Figure
 
     Figure(figsize=(3.5, 2)).savefig(tmp_path / "f.png", dpi=300)
     text = build_report(tmp_path / "r.html", [Section("S", figures=[("f.png", "c")])]).read_text()
-    assert re.search(r'<img src="data:image/png;base64,[^"]+" width="336" alt="Figure 1. c">',
+    assert re.search(r'<img src="data:image/png;base64,[^"]+" width="504" alt="Figure 1. c">',
                      text)  # fmt: skip
