@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from otuflow.atomic import atomic_path
+from otuflow.plots._style import PNG_DPI
 from otuflow.report._css import CSS
 from otuflow.report.tables import dataframe_to_html
 
@@ -136,23 +137,29 @@ def _file_name(rel: PurePosixPath) -> str:
 #: 504 px wide and its 7-8 pt labels read on screen; a 7.2 in one fills the page width.
 CSS_DPI = 144
 
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_width(data: bytes) -> int | None:
+    """Pixel width of a PNG from its IHDR chunk (the first, by the PNG standard); None if not a
+    PNG."""
+    if data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big")
+
 
 def _img_attributes(rel: PurePosixPath, root: Path) -> str:
-    """``src`` (the PNG as a base64 data URI) and ``width`` (:data:`CSS_DPI` CSS pixels per
-    inch, from the PNG's dpi) of an image; only the relative URL if the file is missing."""
+    """``src`` (the PNG as a base64 data URI) and ``width`` (:data:`CSS_DPI` CSS pixels per inch
+    of a figure saved at otuflow's :data:`~otuflow.plots._style.PNG_DPI`) of an image; only the
+    relative URL if the file is missing."""
     path = _on_disk(rel, root)
     if not path.is_file():
         return f'src="{_url(rel)}"'
     data = path.read_bytes()
     attributes = 'src="data:image/png;base64,' + base64.b64encode(data).decode("ascii") + '"'
-    try:
-        from PIL import Image
-
-        with Image.open(path) as image:
-            dpi = float(image.info.get("dpi", (CSS_DPI,))[0]) or CSS_DPI
-            attributes += f' width="{round(image.width * CSS_DPI / dpi)}"'
-    except (OSError, ValueError):  # not a PNG Pillow reads: shown at the browser's size
-        pass
+    width = _png_width(data)
+    if width:
+        attributes += f' width="{round(width * CSS_DPI / PNG_DPI)}"'
     return attributes
 
 
