@@ -247,6 +247,8 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
     ):
         assert needle in text, needle
     assert "SINTAX" not in text and "Edgar 2016" not in text
+    assert "SILVA" not in text and "Quast et al." not in text  # a local reference was used
+    assert not re.search(r"\bFig(ure|\.)? ?\d+[A-F]", text)  # no figure of an unseen paper
     # Every figure of the plan, its SVG and every declared table is named where it lies.
     targets = _targets(doc, out)
     declared = {Path(p).resolve() for k, p in inputs.items() if k not in ("svg",)
