@@ -25,6 +25,7 @@ include: "workflow/rules/diversity.smk"
 include: "workflow/rules/differential.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/export.smk"
 
 
 rule all:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import biom
 import numpy as np
@@ -60,6 +63,18 @@ def test_tsv_and_biom_round_trip_and_biom_is_byte_stable(tmp_path, otus):
     assert list(loaded.ids("observation")) == ["OTU_1", "OTU_2", "OTU_3"]
     assert list(loaded.ids("sample")) == ["A", "B"]
     np.testing.assert_array_equal(loaded.matrix_data.toarray(), table.to_numpy())
+
+
+def test_biom_passes_biom_validate_table(tmp_path, otus):
+    """`biom validate-table` (biom-format's own validator) accepts the table: its type is set."""
+    table = pd.DataFrame({"A": [7, 0], "B": [1, 2]}, index=pd.Index(["OTU_1", "OTU_2"]))
+    write_biom(table, tmp_path / "t.biom")
+    assert biom.load_table(str(tmp_path / "t.biom")).type == "OTU table"
+    biom_cli = Path(sys.executable).parent / "biom"
+    result = subprocess.run([str(biom_cli), "validate-table", "-i", str(tmp_path / "t.biom")],
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid BIOM" in result.stdout
 
 
 def _report(path, n_in, n_out):

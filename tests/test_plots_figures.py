@@ -426,3 +426,78 @@ def test_accepts_otuflow_stats_outputs_read_back_from_tsv(groups, tmp_path):
     welch = stamp_welch(counts, pooled, "Opioid", "Control")
     fig = make_extended_error_bar_figure(welch, None, None, COLORS)
     _assert_n_labels(fig, pooled)
+
+
+def drawn_texts(fig) -> list[tuple[str, object]]:
+    """(text, window extent) of every non-empty text the saved figure shows."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # the figures are built without a pyplot backend
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    # Labels of ticks outside an axis' view limits exist but are not drawn.
+    hidden = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            tolerance = 1e-9 * max(high - low, 1e-300)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - tolerance <= tick.get_loc() <= high + tolerance:
+                    hidden |= {id(tick.label1), id(tick.label2)}
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(Text)
+            if t.get_visible() and t.get_text().strip() and id(t) not in hidden]  # fmt: skip
+
+
+def overlapping_texts(fig) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap."""
+    boxes = drawn_texts(fig)
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+            if box_a.overlaps(box_b)]  # fmt: skip
+
+
+def texts_outside_figure(fig) -> list[str]:
+    """Drawn texts that reach beyond the figure's edges (cut off in the saved image)."""
+    return [text for text, box in drawn_texts(fig)
+            if not (fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1))]
+
+
+def test_ordination_title_with_a_long_note_stays_inside_the_figure(groups):
+    coords = pd.DataFrame(np.random.default_rng(1).normal(size=(len(groups), 2)),
+                          index=groups.index, columns=["NMDS1", "NMDS2"])  # fmt: skip
+    note = "stress = 0.196 (best solution not repeated); PERMANOVA R² = 0.116, p = 0.091"
+    fig = make_ordination_figure(coords, groups, COLORS, ORDER, ("NMDS1", "NMDS2"),
+                                 "NMDS, Weighted UniFrac (normalised)", note)  # fmt: skip
+    assert texts_outside_figure(fig) == []
+    assert overlapping_texts(fig) == []
+    assert "PERMANOVA R² = 0.116, p = 0.091" in fig.axes[0].get_title()
+
+
+def test_feature_boxplot_notes_and_group_labels_do_not_overlap(groups):
+    """Three comparisons' q-values under each of five panels (the demo's case) and three group
+    labels with their n: no text runs into another, within a panel or across panels."""
+    rel = _rel(groups)
+    features = ["Genus0", "Genus1", "Genus2", "Genus3", "Genus4"]
+    note = ("Opioid vs Control: q = 0.00057; Opioid-S vs Control: q = 0.0008; "
+            "Opioid-T vs Control: q = 0.00057")  # fmt: skip
+    fig = make_feature_boxplots_figure(rel, features, groups, COLORS, ORDER,
+                                       annotations=dict.fromkeys(features, note))  # fmt: skip
+    assert overlapping_texts(fig) == []
+    assert "Opioid-T vs Control: q = 0.00057" in " ".join(_texts(fig)).replace("\n", " ")
+    _assert_n_labels(fig, groups)
+
+
+def test_stamp_p_and_q_columns_do_not_run_together():
+    stamp = _stamp(n=6, q_sig=(0, 1, 2))
+    stamp["p"] = [1.2e-5, 3.4e-4, 0.0012, 0.5, 0.049, 1.0]
+    stamp["q"] = [2.3e-4, 9.9e-4, 0.0123, 0.9, 0.2, 1.0]
+    fig = make_extended_error_bar_figure(stamp, "Opioid-S", "Control", COLORS, max_features=6)
+    assert overlapping_texts(fig) == []
+    assert {"1.2e-05", "2.3e-04"} <= set(_texts(fig))
+    # Each p stands clearly apart from its q: at least 0.15 in (about two digits) between them.
+    text_panel = fig.axes[2]
+    renderer = fig.canvas.get_renderer()  # the Agg canvas overlapping_texts drew on
+    rows: dict[float, list] = {}
+    for t in text_panel.texts:
+        rows.setdefault(round(t.get_position()[1], 6), []).append(t.get_window_extent(renderer))
+    for y, (p_box, q_box) in rows.items():
+        assert (q_box.x0 - p_box.x1) / fig.dpi >= 0.15, y

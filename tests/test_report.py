@@ -3,11 +3,11 @@ config; structure, links, escaping, truncation and no external resources of the 
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,8 @@ class _Checker(HTMLParser):
         self.text: list[str] = []
         self.cells: list[str] = []
         self._cell: list[str] | None = None
+        self.code: list[str] = []
+        self._code: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
@@ -66,6 +68,8 @@ class _Checker(HTMLParser):
                 self.ids.append(v)
         if tag == "td":
             self._cell = []
+        if tag == "code":
+            self._code = []
         if tag not in VOID:
             self.stack.append(tag)
 
@@ -73,6 +77,9 @@ class _Checker(HTMLParser):
         if tag == "td" and self._cell is not None:
             self.cells.append("".join(self._cell))
             self._cell = None
+        if tag == "code" and self._code is not None:
+            self.code.append("".join(self._code))
+            self._code = None
         if not self.stack or self.stack[-1] != tag:
             self.errors.append(f"unexpected </{tag}>, open: {self.stack[-3:]}")
         else:
@@ -82,6 +89,8 @@ class _Checker(HTMLParser):
         self.text.append(data)
         if self._cell is not None:
             self._cell.append(data)
+        if self._code is not None:
+            self._code.append(data)
 
     def links(self, attr: str) -> list[str]:
         return [v for _tag, k, v in self.attrs if k == attr]
@@ -198,9 +207,22 @@ def _render(tmp_path: Path, samples: pd.Series | None = None, **sections):
 
 
 def _targets(doc: _Checker, report: Path) -> set[Path]:
-    """Every file the report links, resolved from its folder."""
-    return {(report.parent / unquote(href)).resolve()
-            for href in doc.links("href") + doc.links("src") if not href.startswith("#")}
+    """Every file the report names (as text, relative to its folder), resolved."""
+    return {(report.parent / name).resolve() for name in doc.code}
+
+
+def _embedded(doc: _Checker) -> list[bytes]:
+    """The images embedded in the report (every ``src`` must be a base64 PNG data URI)."""
+    prefix = "data:image/png;base64,"
+    sources = doc.links("src")
+    assert all(src.startswith(prefix) for src in sources), [s[:40] for s in sources]
+    return [base64.b64decode(src[len(prefix):]) for src in sources]
+
+
+def _only_anchor_links(doc: _Checker) -> None:
+    """A report copied alone has no broken link: it links only to its own sections."""
+    hrefs = doc.links("href")
+    assert all(h.startswith("#") for h in hrefs), [h for h in hrefs if not h.startswith("#")]
 
 
 def test_report_of_a_run_states_the_default_parameters(tmp_path):
@@ -228,7 +250,9 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
     ):
         assert needle in text, needle
     assert "SINTAX" not in text and "Edgar 2016" not in text
-    # Every figure of the plan, its SVG and every declared table is linked where it lies.
+    assert "SILVA" not in text and "Quast et al." not in text  # a local reference was used
+    assert not re.search(r"\bFig(ure|\.)? ?\d+[A-F]", text)  # no figure of an unseen paper
+    # Every figure of the plan, its SVG and every declared table is named where it lies.
     targets = _targets(doc, out)
     declared = {Path(p).resolve() for k, p in inputs.items() if k not in ("svg",)
                 and not k.startswith("version_")} | {Path(p).resolve() for p in inputs["svg"]}
@@ -236,7 +260,9 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
     assert targets <= declared  # nothing else
     sections = list(dict.fromkeys(FIGURE_SECTIONS.values()))  # figures in plan order per section
     by_section = sorted(plan.figures(), key=lambda f: sections.index(FIGURE_SECTIONS[f.kind]))
-    assert doc.links("src") == [f"figures/{f.stem}.png" for f in by_section]
+    assert _embedded(doc) == [(out.parent / "figures" / f"{f.stem}.png").read_bytes()
+                              for f in by_section]  # fmt: skip
+    _only_anchor_links(doc)
     anchors = [h[1:] for h in doc.links("href") if h.startswith("#")]
     assert anchors == ["samples-and-groups", "read-tracking", "otus-and-taxonomy",
                        "alpha-diversity", "beta-diversity", "differential-abundance", "methods"]
@@ -298,7 +324,7 @@ def test_report_reads_only_its_inputs(tmp_path):
     expected = {p.resolve() for k, p in moved.items() if k != "svg" and not k.startswith("version")}
     assert targets == expected | {p.resolve() for p in moved["svg"]}
     assert all(t.is_file() for t in targets)
-    assert "vector%20graphics/alpha_diversity.svg" in "".join(doc.links("href"))
+    assert "../vector graphics/alpha_diversity.svg" in doc.code
     assert not (tmp_path / "results").exists()
     # An input that was not given is named, not looked for in the outdir.
     del moved["alpha_tests"]
@@ -531,11 +557,13 @@ def test_report_structure_links_and_escaping(report_dir):
     text = out.read_text()
     doc = _parse(text)
     hrefs = doc.links("href")
-    assert doc.links("src") == ["figures/alpha.png", "figures/pcoa.png", "figures/bars.png"]
-    for link in ("figures/alpha.svg", "figures/pcoa.svg", "figures/alpha.png",
+    assert _embedded(doc) == [(report_dir / "figures" / f"{n}.png").read_bytes()
+                              for n in ("alpha", "pcoa", "bars")]  # fmt: skip
+    for name in ("figures/alpha.svg", "figures/pcoa.svg", "figures/alpha.png",
                  "figures/bars.png", "tables/welch.tsv"):
-        assert link in hrefs
-    assert "figures/bars.svg" not in hrefs  # no SVG beside it
+        assert name in doc.code
+    assert "figures/bars.svg" not in doc.code  # no SVG beside it
+    _only_anchor_links(doc)
     # Table of contents: every section and Methods, unique anchors that exist.
     anchors = [h[1:] for h in hrefs if h.startswith("#")]
     assert anchors == ["alpha-diversity", "beta-diversity", "differential-abundance",
@@ -560,10 +588,10 @@ def test_svg_and_files_given_by_path_are_linked_relative_to_the_report(report_di
                       files=[report_dir / "tables" / "welch.tsv",
                              report_dir / "figures" / "alpha.svg"])
     doc = _parse(build_report(report_dir / "sub" / "r.html", [section]).read_text())
-    assert doc.links("src") == ["../figures/bars.png"]
-    assert doc.links("href")[1:] == ["../vectors/bars%20vector.svg", "../figures/bars.png",
-                                     "../vectors/bars%20vector.svg", "../tables/welch.tsv",
-                                     "../figures/alpha.svg"]  # fmt: skip
+    assert _embedded(doc) == [(report_dir / "figures" / "bars.png").read_bytes()]
+    assert doc.code == ["../figures/bars.png", "../vectors/bars vector.svg",
+                        "../tables/welch.tsv", "../figures/alpha.svg"]  # fmt: skip
+    _only_anchor_links(doc)
     with pytest.raises(ReportInputError, match="nope.svg"):
         build_report(report_dir / "r.html", [Section("S", figures=[
             FigureRef("figures/bars.png", svg="figures/nope.svg")])])  # fmt: skip
@@ -575,9 +603,11 @@ def test_report_has_no_external_resources(report_dir):
     text = build_report(report_dir / "r.html", _sections(report_dir),
                         methods=methods_text(_config(report_dir), {}, 1000)).read_text()
     doc = _parse(text)
+    _embedded(doc)  # images are data URIs
+    _only_anchor_links(doc)
     for _tag, key, value in doc.attrs:
         if key in ("src", "href"):
-            assert not value.startswith(("http:", "https:", "//", "data:", "file:")), value
+            assert not value.startswith(("http:", "https:", "//", "file:")), value
     assert not {"script", "link", "iframe", "object", "embed"} & set(doc.tags)
     assert "@import" not in text and "url(" not in text
     # URLs only appear as citation text (DOIs), never as links.
@@ -589,8 +619,8 @@ def test_long_table_is_truncated_with_link(report_dir):
     doc = _parse(text)
     genus_rows = [c for c in doc.cells if c.startswith("Genus")]
     assert genus_rows == [f"Genus{i}" for i in range(5)]
-    assert ("Showing the first 5 of 12 rows; full table: "
-            '<a href="tables/welch.tsv">welch.tsv</a>.') in text
+    assert ("Showing the first 5 of 12 rows; full table: <code>tables/welch.tsv</code> in the "
+            "results folder.") in text
 
 
 def test_report_is_deterministic_and_atomic(tmp_path):
@@ -616,11 +646,15 @@ def test_missing_figure_or_table_is_a_clear_error(report_dir):
 
 
 def test_paths_with_spaces_are_url_quoted(report_dir):
+    """A missing figure (no check) is linked by its quoted URL; a present one is embedded."""
+    text = build_report(report_dir / "r.html", [Section("S", figures=[("my figs/a b.png", "c")])],
+                        check_files=False).read_text()  # fmt: skip
+    assert 'src="my%20figs/a%20b.png"' in text
     (report_dir / "my figs").mkdir()
     (report_dir / "my figs" / "a b.png").write_bytes(b"x")
-    text = build_report(report_dir / "r.html",
-                        [Section("S", figures=[("my figs/a b.png", "c")])]).read_text()
-    assert 'src="my%20figs/a%20b.png"' in text
+    doc = _parse(build_report(report_dir / "r.html",
+                              [Section("S", figures=[("my figs/a b.png", "c")])]).read_text())
+    assert _embedded(doc) == [b"x"] and doc.code == ["my figs/a b.png"]
 
 
 @pytest.mark.parametrize(
@@ -640,6 +674,15 @@ def test_paths_with_spaces_are_url_quoted(report_dir):
 )
 def test_cell_formatting(value, pvalue, expected):
     assert format_cell(value, pvalue) == expected
+
+
+def test_small_values_keep_significant_digits_in_a_column_of_larger_ones():
+    """Metastats variances: 0.0226 beside 2.3e-06 and 0.000523 (the report showed 0.0000)."""
+    df = pd.DataFrame({"variance_a": [0.022569943, 2.3456e-6, 0.000523, 0.0]})
+    html, _ = dataframe_to_html(df)
+    cells = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert cells == ["0.0226", "2.35e-06", "0.000523", "0.0000"]
+    assert [float(c) for c in cells[1:3]] == pytest.approx([2.3456e-6, 0.000523], rel=1e-2)
 
 
 def test_pvalues_flagged_as_upper_bounds_are_shown_as_less_than():
@@ -673,3 +716,13 @@ def test_report_of_an_asv_run_names_asvs_and_unoise(tmp_path):
     assert "UNOISE2: improved error-correction" in references
     assert "UCHIME2: improved chimera prediction" in references
     assert "SINTAX: a simple" not in references  # "Edgar 2016" does not match "Edgar 2016b"
+
+
+def test_figures_are_shown_at_one_and_a_half_times_their_printed_size(tmp_path):
+    """A 3.5 in figure saved at 300 dpi (1,050 px) is 504 CSS px wide, not the page width."""
+    from matplotlib.figure import Figure
+
+    Figure(figsize=(3.5, 2)).savefig(tmp_path / "f.png", dpi=300)
+    text = build_report(tmp_path / "r.html", [Section("S", figures=[("f.png", "c")])]).read_text()
+    assert re.search(r'<img src="data:image/png;base64,[^"]+" width="504" alt="Figure 1. c">',
+                     text)  # fmt: skip

@@ -3,7 +3,12 @@
 # Usage: tools/install_external_tools.sh [--with-test-tools]
 #   --with-test-tools  also the reference implementations the test suite compares against
 #                      (RDP Classifier 2.10 + Java; R with vegan, phyloseq and GUniFrac,
-#                      about 30 s to install).
+#                      about 30 s to install), the clients the exported results must open in
+#                      (QIIME 2 2022.11: q2cli with the Debian plugins the tests use; mothur)
+#                      and Chromium, which renders the report headless. Measured on a 2-core
+#                      Debian 12 machine (issue 12): q2cli, q2-types, q2-feature-table, q2-taxa,
+#                      mothur and chromium 4 min 4 s, q2-phylogeny 42 s more (with
+#                      q2-diversity-lib, not needed).
 set -euo pipefail
 
 declare -A PACKAGE_OF=([vsearch]=vsearch [mafft]=mafft [FastTree]=fasttree)
@@ -14,6 +19,12 @@ if [[ "${1:-}" == "--with-test-tools" ]]; then
   PACKAGE_OF[/usr/lib/R/site-library/vegan]=r-cran-vegan
   PACKAGE_OF[/usr/lib/R/site-library/phyloseq]=r-bioc-phyloseq
   PACKAGE_OF[/usr/lib/R/site-library/GUniFrac]=r-cran-gunifrac
+  PACKAGE_OF[qiime]=q2cli
+  for plugin in q2-types q2-feature-table q2-taxa q2-phylogeny; do
+    PACKAGE_OF[/usr/lib/python3/dist-packages/${plugin//-/_}]=$plugin
+  done
+  PACKAGE_OF[mothur]=mothur
+  PACKAGE_OF[chromium]=chromium
 fi
 
 missing=()

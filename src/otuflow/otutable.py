@@ -78,8 +78,15 @@ def write_otu_tsv(table: pd.DataFrame, path: str | os.PathLike) -> None:
         table.to_csv(tmp, sep="\t", index_label="OTU_ID", lineterminator="\n")
 
 
+#: BIOM table type of OTU count tables (``biom validate-table`` rejects an empty type).
+BIOM_TABLE_TYPE = "OTU table"
+
+
 def write_biom(table: pd.DataFrame, path: str | os.PathLike, table_id: str = "otuflow") -> None:
     """Write the table as BIOM 2.1 (HDF5), byte-identical for identical tables.
+
+    The table type is :data:`BIOM_TABLE_TYPE`, so ``biom validate-table`` accepts it and QIIME 2
+    imports it as ``FeatureTable[Frequency]``.
 
     Parameters
     ----------
@@ -94,7 +101,8 @@ def write_biom(table: pd.DataFrame, path: str | os.PathLike, table_id: str = "ot
     import h5py
 
     biom_table = biom.Table(
-        table.to_numpy(), list(table.index), list(table.columns), table_id=table_id
+        table.to_numpy(), list(table.index), list(table.columns), table_id=table_id,
+        type=BIOM_TABLE_TYPE,
     )
     with atomic_path(path) as tmp, h5py.File(tmp, "w", track_order=False) as handle:
         biom_table.to_hdf5(

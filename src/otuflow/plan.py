@@ -59,9 +59,27 @@ RESULT_FILES: dict[str, str] = {
     "figure": "figures/{stem}{ext}",
     "tool_version": "provenance/versions/{tool}.txt",
     "report": "report.html",
+    **{key: f"export/{path}" for key, path in {
+        "qiime2_table": "qiime2/feature-table.biom",
+        "qiime2_taxonomy": "qiime2/taxonomy.tsv",
+        "qiime2_metadata": "qiime2/sample-metadata.tsv",
+        "qiime2_sequences": "qiime2/dna-sequences.fasta",
+        "qiime2_alignment": "qiime2/aligned-dna-sequences.fasta",
+        "qiime2_tree": "qiime2/tree.nwk",
+        "phyloseq_biom": "phyloseq/otu_table.json.biom",
+        "phyloseq_tree": "phyloseq/tree.nwk",
+        "phyloseq_script": "phyloseq/load_phyloseq.R",
+        "mothur_shared": "mothur/otus.shared",
+        "mothur_taxonomy": "mothur/otus.cons.taxonomy",
+        "mothur_design": "mothur/otus.design",
+        "mothur_names": "mothur/sample_names.tsv",
+    }.items()},
     "provenance": "provenance/provenance.json",
     "run_info": "provenance/run_info.json",
 }
+
+#: Files written for QIIME 2, phyloseq and mothur (:mod:`otuflow.export`), keys of RESULT_FILES.
+EXPORT_FILES = tuple(key for key in RESULT_FILES if RESULT_FILES[key].startswith("export/"))
 
 #: The two-group tests of differential abundance, each writing one table per comparison.
 DIFFERENTIAL_TESTS = ("metastats", "stamp", "wilcoxon")
@@ -234,7 +252,12 @@ class RunPlan:
             self.path(kind, metric=m) for kind in ("pcoa", "nmds") for m in self.beta_metrics
         ]
         files += list(self.differential_tables().values())
+        files += self.export_files().values()
         return files
+
+    def export_files(self) -> dict[str, str]:
+        """The files written for QIIME 2, phyloseq and mothur, by :data:`EXPORT_FILES` key."""
+        return {key: self.path(key) for key in EXPORT_FILES}
 
 
     def report_inputs(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Alpha-diversity box plots per group with Kruskal-Wallis and pairwise p-values (model Fig. 4A-B).
+"""Alpha-diversity box plots per group with Kruskal-Wallis and pairwise p-values.
 
 The optional ``tests`` table follows :func:`otuflow.stats.alpha.compare_alpha` with an added
 ``metric`` column (one block per metric stacked):

@@ -1,4 +1,4 @@
-"""Small multiples of relative abundance per group for selected taxa (model Fig. 6A-E)."""
+"""Small multiples of relative abundance per group for selected taxa."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from otuflow.plots._boxes import draw_group_boxes, set_group_ticks
+from otuflow.plots._boxes import draw_group_boxes
 from otuflow.plots._style import (
     DOUBLE_COLUMN_IN,
     SINGLE_COLUMN_IN,
     PlotInputError,
     group_colors,
+    n_label,
     new_figure,
     ordered_groups,
     plot_style,
@@ -24,6 +26,8 @@ from otuflow.plots._style import (
 
 MAX_COLUMNS = 3
 PANEL_HEIGHT_IN = 2.1
+# Extra height per line of annotation below a panel.
+NOTE_LINE_IN = 0.14
 
 
 def make_feature_boxplots_figure(
@@ -53,28 +57,35 @@ def make_feature_boxplots_figure(
     ncols = min(len(features), MAX_COLUMNS)
     nrows = int(np.ceil(len(features) / ncols))
     width = SINGLE_COLUMN_IN if ncols == 1 else DOUBLE_COLUMN_IN
+    notes = {f: [line.strip() for line in str((annotations or {}).get(f) or "").split(";")
+                 if line.strip()] for f in features}  # fmt: skip
+    rows_of_notes = [max(len(notes[f]) for f in features[r * ncols:(r + 1) * ncols])
+                     for r in range(nrows)]  # fmt: skip
     with plot_style():
-        fig = new_figure(width, PANEL_HEIGHT_IN * nrows + 0.1)
+        fig = new_figure(width, PANEL_HEIGHT_IN * nrows + NOTE_LINE_IN * sum(rows_of_notes) + 0.1)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, feature in zip(axes, features, strict=False):
             row = 100 * rel.loc[feature].astype(float)
             values = [row[labels.index[labels == g]].to_numpy() for g in shown]
             draw_group_boxes(ax, values, [palette[g] for g in shown], rng,
                              gids=[f"points:{feature}:{g}" for g in shown])
-            set_group_ticks(ax, shown, counts, width / ncols)
+            # Groups are told apart by colour (legend below): small panels have no room for
+            # three names side by side.
+            ax.set_xticks(range(len(shown)), [""] * len(shown))
             lo, hi = float(row.min()), float(row.max())
             pad = 0.06 * (hi - lo) if hi > lo else max(abs(hi), 1.0) * 0.06
             ax.set_ylim(lo - pad, hi + pad)
             ax.set_ylabel("Relative abundance (%)")
             ax.set_title(str(feature), fontstyle="italic" if italic else "normal")
-            note = (annotations or {}).get(feature)
-            if note:
-                ax.text(0.5, 0.99, note, transform=ax.transAxes, ha="center", va="top",
-                        fontsize=7, color="0.2",
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
-                ax.set_ylim(top=hi + 4 * pad)
+            # One line per part of the note ("A vs B: q = ..."), below the group labels, where
+            # the layout makes room for it: never over a neighbouring panel.
+            if notes[feature]:
+                ax.set_xlabel("\n".join(notes[feature]), fontsize=7, color="0.2")
         for ax in axes[len(features):]:
             ax.set_visible(False)
+        fig.legend(handles=[Patch(facecolor=palette[g], label=n_label(g, int(counts[g])))
+                            for g in shown],
+                   loc="outside lower center", ncols=len(shown), frameon=False)  # fmt: skip
     return fig
 
 
@@ -107,7 +118,8 @@ def feature_boxplots(
     out_prefix : path-like
         Writes ``<out_prefix>.png`` and ``.svg``.
     annotations : mapping, optional
-        Feature -> text shown at the top of its panel (e.g. ``"Metastats q = 0.004"``).
+        Feature -> text shown below its panel (e.g. ``"A vs B: q = 0.004"``); parts separated
+        by ``;`` go on lines of their own.
     seed : int
         Seed of the point jitter.
     italic : bool

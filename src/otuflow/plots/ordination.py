@@ -1,4 +1,4 @@
-"""Ordination scatter (PCoA / NMDS) coloured by group with 95 % confidence ellipses (Fig. 4C-D)."""
+"""Ordination scatter (PCoA / NMDS) coloured by group with 95 % confidence ellipses."""
 
 from __future__ import annotations
 
@@ -115,7 +115,8 @@ def make_ordination_figure(
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        heading = "\n".join(t for t in (title, annotation) if t)
+        # One line per part of the note: "stress = ...; PERMANOVA ..." is wider than the figure.
+        heading = "\n".join(t for t in (title, *(annotation or "").split("; ")) if t)
         if heading:
             ax.set_title(heading)
         fig.legend(loc="outside lower center", ncols=min(len(shown), 2), frameon=False,
@@ -153,7 +154,8 @@ def ordination_plot(
     out_prefix : path-like
         Writes ``<out_prefix>.png`` and ``.svg``.
     annotation : str, optional
-        Second title line, e.g. ``"PERMANOVA R² = 0.08, p = 0.001"`` or ``"stress = 0.12"``.
+        Title lines below the title, e.g. ``"PERMANOVA R² = 0.08, p = 0.001"`` or
+        ``"stress = 0.12"``; parts separated by ``"; "`` go on lines of their own.
     level : float
         Ellipse coverage (see :func:`confidence_ellipse`); groups with < 3 points get none.
 

@@ -22,6 +22,9 @@ from otuflow.plots._style import (
     save_figure,
 )
 
+# Right edges of the p and q columns in the text panel (axes fraction).
+P_COLUMN_RIGHT, Q_COLUMN_RIGHT = 0.45, 0.95
+
 
 def _fmt(v: float) -> str:
     if not np.isfinite(v):
@@ -103,7 +106,8 @@ def make_extended_error_bar_figure(
             title += f"no feature with q < {q_threshold:g}; top {k} by p shown"
     with plot_style():
         fig = new_figure(DOUBLE_COLUMN_IN, 1.3 + 0.2 * k)
-        ax_mean, ax_diff, ax_text = fig.subplots(1, 3, sharey=True, width_ratios=[1, 1, 0.32])
+        fig.get_layout_engine().set(wspace=0.06)  # edge tick labels of neighbouring panels
+        ax_mean, ax_diff, ax_text = fig.subplots(1, 3, sharey=True, width_ratios=[1, 1, 0.45])
         h = 0.38
         ax_mean.barh(y + h / 2, rows["mean_a"].astype(float), height=h, color=palette[group_a],
                      label=label_a, gid=f"mean:{group_a}")
@@ -132,10 +136,11 @@ def make_extended_error_bar_figure(
         ax_text.set_xlim(0, 1)
         ax_text.axis("off")
         for yi, p, q in zip(y, rows["p"].astype(float), rows["q"].astype(float), strict=True):
-            ax_text.text(0.05, yi, _fmt(p), va="center", ha="left", fontsize=7)
-            ax_text.text(0.55, yi, _fmt(q), va="center", ha="left", fontsize=7)
-        ax_text.text(0.05, k - 0.4, "p", va="bottom", ha="left", fontsize=7, style="italic")
-        ax_text.text(0.55, k - 0.4, "q", va="bottom", ha="left", fontsize=7, style="italic")
+            # Right-aligned columns with a gap: "1.0e-05" next to "3.2e-04" stays apart.
+            ax_text.text(P_COLUMN_RIGHT, yi, _fmt(p), va="center", ha="right", fontsize=7)
+            ax_text.text(Q_COLUMN_RIGHT, yi, _fmt(q), va="center", ha="right", fontsize=7)
+        for x, name in ((P_COLUMN_RIGHT, "p"), (Q_COLUMN_RIGHT, "q")):
+            ax_text.text(x, k - 0.4, name, va="bottom", ha="right", fontsize=7, style="italic")
         handles = [Patch(color=palette[group_a], label=label_a),
                    Patch(color=palette[group_b], label=label_b)]
         fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)

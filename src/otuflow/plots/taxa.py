@@ -1,4 +1,4 @@
-"""Stacked bars of relative abundance per sample or per group (model Fig. 5A-B)."""
+"""Stacked bars of relative abundance per sample or per group."""
 
 from __future__ import annotations
 

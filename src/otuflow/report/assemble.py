@@ -274,7 +274,7 @@ def _differential_section(
         # A fresh 0..n-1 index: the builder does not show it (the old row numbers would be).
         result = inputs.table(name).sort_values(["q", "p"]).reset_index(drop=True)
         tables.append(TableRef(f"Metastats, {comparison.label}", result,
-                               "Sorted by q; the full table is linked.", max_rows=15,
+                               "Sorted by q.", max_rows=15,
                                link=inputs.path(name)))  # fmt: skip
         files += [
             inputs.path(f"differential_{differential_key(test, comparison)}")

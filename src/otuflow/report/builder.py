@@ -1,12 +1,15 @@
 """Build the single-file HTML report: contents, sections with figures and tables, methods.
 
-Figures are linked by relative path (PNG shown, SVG linked); tables are rendered inline and
-escaped, long ones truncated with a link to their TSV; CSS is inline and nothing is loaded from
-the network (no scripts, no fonts, no CDN).
+The report is one self-contained file that can be copied or e-mailed alone: figures are embedded
+as base64 PNG, tables rendered inline and escaped (long ones truncated), CSS inline, and nothing
+is loaded from the network or from disk (no scripts, no fonts, no CDN). Files of the results
+folder (full tables, SVG figures) are named by their path relative to the report, as text, never
+as links that would break once the report is copied elsewhere.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import re
@@ -18,6 +21,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from otuflow.atomic import atomic_path
+from otuflow.plots._style import PNG_DPI
 from otuflow.report._css import CSS
 from otuflow.report.tables import dataframe_to_html
 
@@ -124,6 +128,41 @@ def _url(rel: PurePosixPath) -> str:
     return html.escape(quote(str(rel), safe="/"), quote=True)
 
 
+def _file_name(rel: PurePosixPath) -> str:
+    """A file of the results folder, named by its path relative to the report (not a link)."""
+    return f"<code>{html.escape(str(rel))}</code>"
+
+
+#: CSS pixels per inch of figure: 1.5 times the printed size (96 px/in), so a 3.5 in figure is
+#: 504 px wide and its 7-8 pt labels read on screen; a 7.2 in one fills the page width.
+CSS_DPI = 144
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _png_width(data: bytes) -> int | None:
+    """Pixel width of a PNG from its IHDR chunk (the first, by the PNG standard); None if not a
+    PNG."""
+    if data[:8] != _PNG_SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big")
+
+
+def _img_attributes(rel: PurePosixPath, root: Path) -> str:
+    """``src`` (the PNG as a base64 data URI) and ``width`` (:data:`CSS_DPI` CSS pixels per inch
+    of a figure saved at otuflow's :data:`~otuflow.plots._style.PNG_DPI`) of an image; only the
+    relative URL if the file is missing."""
+    path = _on_disk(rel, root)
+    if not path.is_file():
+        return f'src="{_url(rel)}"'
+    data = path.read_bytes()
+    attributes = 'src="data:image/png;base64,' + base64.b64encode(data).decode("ascii") + '"'
+    width = _png_width(data)
+    if width:
+        attributes += f' width="{round(width * CSS_DPI / PNG_DPI)}"'
+    return attributes
+
+
 def _paragraphs(text: str) -> str:
     """Plain text -> escaped ``<p>`` paragraphs (blank lines separate them)."""
     paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
@@ -171,13 +210,10 @@ def _figure_html(fig: FigureRef, number: int, root: Path, check_files: bool) -> 
     else:
         svg_rel, has_svg = _linked(fig.svg, root, check_files, "figure"), True
     caption = html.escape(fig.caption)
-    img = f'<img src="{_url(rel)}" alt="Figure {number}. {caption}" loading="lazy">'
-    links = f'<a href="{_url(rel)}">PNG</a>'
-    if has_svg:
-        img = f'<a href="{_url(svg_rel)}">{img}</a>'
-        links += f', <a href="{_url(svg_rel)}">SVG</a>'
+    img = f'<img {_img_attributes(rel, root)} alt="Figure {number}. {caption}">'
+    files = _file_name(rel) + (f", {_file_name(svg_rel)}" if has_svg else "")
     return (f"<figure>\n{img}\n<figcaption><span class=\"label\">Figure {number}.</span> "
-            f"{caption} ({links})</figcaption>\n</figure>")
+            f'{caption} <span class="files">({files})</span></figcaption>\n</figure>')
 
 
 def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> str:
@@ -202,13 +238,13 @@ def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> st
     link_html = ""
     if link is not None:
         rel_link = _linked(link, root, check_files, f"table {tab.title!r}: linked TSV")
-        link_html = f'<a href="{_url(rel_link)}">{html.escape(rel_link.name)}</a>'
+        link_html = _file_name(rel_link)
     if hidden:
         note = f"Showing the first {len(df) - hidden:,} of {len(df):,} rows"
-        note += f"; full table: {link_html}." if link_html else "."
+        note += f"; full table: {link_html} in the results folder." if link_html else "."
         parts.append(f'<p class="truncated">{note}</p>')
     elif link_html:
-        parts.append(f'<p class="truncated">Download: {link_html}</p>')
+        parts.append(f'<p class="truncated">As TSV: {link_html}</p>')
     if tab.caption:
         parts.append(f'<p class="caption">{html.escape(tab.caption)}</p>')
     return "\n".join(parts)
@@ -242,9 +278,8 @@ def render_report(
             parts.append(_table_html(_as_table(t), n_tab, root, check_files))
         if sec.files:
             links = [_linked(f, root, check_files, "file") for f in sec.files]
-            parts.append('<p class="files">Files: ' + ", ".join(
-                f'<a href="{_url(rel)}">{html.escape(rel.name)}</a>' for rel in links
-            ) + "</p>")  # fmt: skip
+            parts.append('<p class="files">Files in the results folder: '
+                         + ", ".join(_file_name(rel) for rel in links) + "</p>")
         parts.append("</section>")
         body.append("\n".join(parts))
     if methods or versions:

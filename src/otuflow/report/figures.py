@@ -36,7 +36,7 @@ def draw_alpha(
     alpha: PathLike, tests: PathLike, curves: PathLike, groups: PathLike, colors, order,
     out_curves: Path, out_boxes: Path, seed: int = 0,
 ) -> None:  # fmt: skip
-    """Rarefaction curves and Chao1/Shannon box plots with the group tests (Fig. 4A-B)."""
+    """Rarefaction curves and Chao1/Shannon box plots with the group tests."""
     alpha_table = _tsv(alpha)
     group = read_group_table(groups)
     depth = int(alpha_table["depth"].iloc[0]) if len(alpha_table) else None
@@ -59,7 +59,7 @@ def draw_ordinations(
     metric: str, pcoa: PathLike, nmds: PathLike, summary: PathLike, permanova: PathLike,
     groups: PathLike, colors, order, out_pcoa: Path, out_nmds: Path,
 ) -> None:  # fmt: skip
-    """PCoA and NMDS of one distance metric with group ellipses (Fig. 4C-D).
+    """PCoA and NMDS of one distance metric with group ellipses.
 
     The ellipses cover :data:`otuflow.report.methods.ELLIPSE_LEVEL` (as the report states).
     """
@@ -92,7 +92,7 @@ def draw_composition(
     top: PathLike, groups: PathLike, colors, order, rank: str, out_samples: Path,
     out_groups: Path,
 ) -> None:  # fmt: skip
-    """Stacked bars of the top taxa per sample and per group (Fig. 5A-B)."""
+    """Stacked bars of the top taxa per sample and per group."""
     rel = _tsv(top)
     group = read_group_table(groups)
     plural = {"genus": "genera", "phylum": "phyla", "family": "families"}.get(rank, rank)
@@ -141,7 +141,7 @@ def draw_differential(
     rel_abundance: PathLike, groups: PathLike, colors, order, rank: str, q_threshold: float,
     confidence: float, out_boxes: Path,
 ) -> None:  # fmt: skip
-    """STAMP extended error bars per comparison and box plots of significant taxa (Fig. 6).
+    """STAMP extended error bars per comparison and box plots of significant taxa.
 
     Parameters
     ----------

@@ -56,7 +56,10 @@ def column_decimals(values) -> int | None:
 
 def format_cell(v, pvalue: bool = False, decimals: int | None = None) -> str:
     """Text of one cell (unescaped): NaN/None -> empty, integers with separators, floats rounded
-    (p-values to 3 decimals or scientific; others to ``decimals``, or 4 significant digits)."""
+    (p-values to 3 decimals or scientific; others to ``decimals``, or 4 significant digits).
+
+    A value too small to keep two significant digits at ``decimals`` gets three significant
+    digits instead (``2.3e-06``, ``0.000523``), so a nonzero value is never shown as 0.0000."""
     if v is None or (isinstance(v, float | np.floating) and np.isnan(v)) or v is pd.NA:
         return ""
     if isinstance(v, bool | np.bool_):
@@ -70,6 +73,10 @@ def format_cell(v, pvalue: bool = False, decimals: int | None = None) -> str:
         if pvalue:
             return format_pvalue(v)
         if decimals is not None:
+            if v != 0 and abs(v) < 10.0 ** (1 - decimals):
+                # Fewer than two significant digits at the column's decimals (0.0000 for a
+                # variance of 2e-6): three significant digits, scientific when small.
+                return f"{v:.3g}"
             return f"{v:,.{decimals}f}"
         if v.is_integer() and abs(v) < 1e15:
             return f"{int(v):,}"
