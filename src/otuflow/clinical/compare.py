@@ -170,8 +170,10 @@ def characteristics_table(
             test, statistic, df, p = continuous_test(samples, student=len(groups) == 2)
             if field in OPIOID_ONLY:
                 test += " between " + " and ".join(compared)
-            cells = {h: mean_sd(data.loc[data[group_column] == g, field])
-                     if g in compared else "–" for g, h in zip(groups, headers, strict=True)}  # fmt: skip
+            cells = {
+                h: mean_sd(data.loc[data[group_column] == g, field]) if g in compared else "–"
+                for g, h in zip(groups, headers, strict=True)
+            }
             rows.append({"Characteristic": f"{column.label_with_unit}, mean ± SD", **cells,
                          "Test": test, "Statistic": statistic, "df": df, "p": p})  # fmt: skip
             continue

@@ -139,7 +139,7 @@ def read_clinical_table(
     path: str | os.PathLike,
     sheet: pd.DataFrame,
     sheet_path: str | os.PathLike,
-    rule: GroupRule = GroupRule(),
+    rule: GroupRule | None = None,
 ) -> ClinicalTable:
     """Read the clinical table, validate every cell and match its patients to the sample sheet.
 
@@ -153,8 +153,8 @@ def read_clinical_table(
         its ``patient`` column, or the sample ID when there is none.
     sheet_path : path-like
         The sample sheet's file, for messages.
-    rule : GroupRule
-        Thresholds that derive Opioid-S/Opioid-T from dose and days.
+    rule : GroupRule, optional
+        Thresholds that derive Opioid-S/Opioid-T from dose and days (default: the study's).
 
     Returns
     -------
@@ -168,6 +168,7 @@ def read_clinical_table(
         patient is not in the table, or opioid fields that disagree with the sample sheet.
     """
     path = Path(path)
+    rule = rule or GroupRule()
     columns, rows = _read_rows(path)
     known = [c for c in columns if c in BY_NAME]
     unknown = tuple(c for c in columns if c not in BY_NAME)
@@ -220,8 +221,10 @@ def _match_sheet(data: pd.DataFrame, path: Path, sheet: pd.DataFrame, sheet_path
                 f"clinical table {path} (column patient); add the patient's row or correct the ID."
             )
         if patient in seen:
-            raise ClinicalTableError(f"{where}: patient {patient!r} already has sample "
-                                     f"{seen[patient]!r}; give one stool sample per patient.")  # fmt: skip
+            raise ClinicalTableError(
+                f"{where}: patient {patient!r} already has sample {seen[patient]!r}; give one "
+                "stool sample per patient."
+            )
         seen[patient] = sample
         row = data.loc[patient]
         there = f"{path}: line {row['line']}"
