@@ -49,8 +49,10 @@ NUMBERS = {
     "neutrophils_pct": (60.0, 8.0, 0.7, 1),
     "monocytes_pct": (7.0, 1.5, 0.0, 1),
 }
-#: The planted microbe-host link: genus, measure, and its weight in SDs of the measure.
-LINK_GENUS, LINK_MEASURE, LINK_SD = "Bacteroides", "il6", 1.5
+#: The planted microbe-host link: genus, measure, and the SD of its log-scale effect (a stool
+#: patient's value is the group mean times exp(LINK_LOG_SD * z), z the normal score of the genus
+#: abundance's rank, times a small log-normal noise).
+LINK_GENUS, LINK_MEASURE, LINK_LOG_SD = "Bacteroides", "il6", 0.5
 _HIGH_DOSES = (30, 40, 60, 80, 120)
 _LOW_DOSES = (10, 15, 20, 25)
 
@@ -133,7 +135,7 @@ def patient_table(
     link_z = stats.norm.ppf((stats.rankdata(link_abundance) - 0.5) / len(link_abundance))
     for (sid, group, _), z in zip(stool, link_z, strict=True):
         base = mean + sd * (shift if group != "Control" else 0.0)
-        by_id[sid][LINK_MEASURE] = base + sd * (LINK_SD * z + 0.3 * rng.standard_normal())
+        by_id[sid][LINK_MEASURE] = base * np.exp(LINK_LOG_SD * z + 0.1 * rng.standard_normal())
     rows = [by_id[sid] for sid, _, _ in stool]
     rows += blocks["other Control"] + blocks["other Opioid"]
     for row in rows:
@@ -182,6 +184,6 @@ def write_patient_table(
     ]
     (truth_dir / "clinical_effects.tsv").write_text("\n".join(effect_lines) + "\n",
                                                     encoding="utf-8")  # fmt: skip
-    link = (f"genus\tmeasure\tdirection\tweight_sd\n{LINK_GENUS}\t{LINK_MEASURE}\tpositive\t"
-            f"{LINK_SD:g}\n")  # fmt: skip
+    link = (f"genus\tmeasure\tdirection\tlog_sd\n{LINK_GENUS}\t{LINK_MEASURE}\tpositive\t"
+            f"{LINK_LOG_SD:g}\n")  # fmt: skip
     (truth_dir / "clinical_link.tsv").write_text(link, encoding="utf-8")
