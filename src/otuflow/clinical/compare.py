@@ -5,6 +5,8 @@ Kruskal-Wallis (``kruskal``), Pearson chi-square (``chi2_contingency``) and Fish
 (``fisher_exact``; exact for 2x2 tables, Monte Carlo with a fixed seed for larger ones, as
 scipy offers). Multiple testing: raw p beside the Benjamini-Hochberg q of the table
 (statsmodels ``multipletests``).
+
+Notes: docs/algorithms.md, "Clinical tables, host measures and microbe-host links".
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ the sum-to-one constraint of relative abundances. Genera enter the tests when th
 patients' samples and at a mean relative abundance of at least ``min_mean_abundance``.
 Correlations: ``scipy.stats.spearmanr`` on the patients with the measure; q by
 Benjamini-Hochberg over every genus x measure pair.
+
+Notes: docs/algorithms.md, "Clinical tables, host measures and microbe-host links".
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ projected on the model matrix. For a marginal term (``by = "margin"``, vegan's
 
 A factor enters as indicator columns (the column space, not the contrasts, fixes the sums of
 squares); a number as one column. Negative eigenvalues of G are kept, as vegan's dbrda.
+
+Notes: docs/algorithms.md, "PERMANOVA with covariates (marginal terms)".
 """
 
 from __future__ import annotations
