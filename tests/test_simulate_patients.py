@@ -74,3 +74,25 @@ def test_the_planted_link_ranks_the_measure_by_the_genus_in_the_stool_patients()
 def test_same_seed_same_table():
     assert _table(3)[2].equals(_table(3)[2])
     assert not _table(3)[2].equals(_table(4)[2])
+
+
+def test_a_simulated_cohort_has_a_clinical_table_the_reader_accepts(tmp_path):
+    from otuflow.clinical.table import read_clinical_table
+    from otuflow.samplesheet import read_sample_sheet
+    from otuflow.simulate import simulate_cohort
+    from otuflow.simulate.cohort import existing_cohort_problem
+    from otuflow.simulate.params import CohortParams
+
+    cohort = simulate_cohort(tmp_path / "c", seed=5, samples_per_group=(2, 2, 2),
+                             pairs_per_sample=50)  # fmt: skip
+    sheet = read_sample_sheet(cohort / "samples.tsv")
+    table = read_clinical_table(cohort / "clinical.tsv", sheet, cohort / "samples.tsv")
+    assert len(table.data) == 186 and (table.data["sample"] != "").sum() == 6
+    assert table.unknown_columns == ()
+    assert (table.stool["group"] == sheet["group"]).all()
+    for name in ("clinical_effects.tsv", "clinical_link.tsv"):
+        assert (cohort / "truth" / name).is_file()
+    params = CohortParams(5, (2, 2, 2), 50)
+    assert existing_cohort_problem(cohort, params) is None
+    (cohort / "clinical.tsv").unlink()  # a cohort of an older otuflow is not reused
+    assert "without the clinical table" in existing_cohort_problem(cohort, params)
