@@ -24,6 +24,8 @@ from otuflow.clinical.schema import BY_NAME, OPIOID_ONLY
 MIN_EXPECTED = 5
 #: Shapiro-Wilk p at or above which every group counts as normal (ANOVA; else Kruskal-Wallis).
 NORMALITY_ALPHA = 0.05
+#: p (or q) thresholds of one, two and three stars.
+STAR_LEVELS = (0.05, 0.01, 0.001)
 #: Monte Carlo tables of Fisher's exact test beyond 2x2.
 FISHER_RESAMPLES = 99_999
 
@@ -265,6 +267,4 @@ def measure_tests(
 
 def stars(p: float) -> str:
     """``***`` p < 0.001, ``**`` p < 0.01, ``*`` p < 0.05, else "" (also for NaN)."""
-    if not p < 0.05:
-        return ""
-    return "***" if p < 0.001 else "**" if p < 0.01 else "*"
+    return "*" * sum(bool(p < level) for level in STAR_LEVELS)

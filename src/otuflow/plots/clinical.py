@@ -53,8 +53,8 @@ def measure_figure(
     data : pandas.DataFrame
         Patients: the measure columns, ``group_column`` and (for ``by_sex``) ``sex``.
     tests : pandas.DataFrame
-        :func:`otuflow.clinical.compare.measure_tests` rows for these measures (stars from p:
-        * < 0.05, ** < 0.01, *** < 0.001, ns otherwise).
+        :func:`otuflow.clinical.compare.measure_tests` rows for these measures (stars from p,
+        :data:`otuflow.clinical.compare.STAR_LEVELS`; ns otherwise).
     measures : sequence of str
         Columns to draw (absent ones are skipped).
     colors : mapping
@@ -119,8 +119,7 @@ def measure_figure(
     save_figure(fig, out_prefix)
 
 
-def correlation_heatmap(table: pd.DataFrame, out_prefix: str | os.PathLike,
-                        q_threshold: float = 0.05) -> None:  # fmt: skip
+def correlation_heatmap(table: pd.DataFrame, out_prefix: str | os.PathLike) -> None:
     """Clustered heatmap of Spearman rho, genus x host measure, stars from q.
 
     Parameters
@@ -129,9 +128,8 @@ def correlation_heatmap(table: pd.DataFrame, out_prefix: str | os.PathLike,
         :func:`otuflow.clinical.links.genus_host_correlations` output.
     out_prefix : path-like
         Output path without suffix.
-    q_threshold : float
-        Only stated in the caption-like subtitle; stars: * q < 0.05, ** < 0.01, *** < 0.001.
     """
+    from otuflow.clinical.compare import STAR_LEVELS
     from otuflow.clinical.schema import BY_NAME
 
     if table.empty:
@@ -165,5 +163,6 @@ def correlation_heatmap(table: pd.DataFrame, out_prefix: str | os.PathLike,
         ax.set_yticks(range(rho.shape[0]), rho.index, fontstyle="italic")
         ax.spines[:].set_visible(False)
         fig.colorbar(image, ax=ax, label="Spearman ρ (CLR abundance)", shrink=0.6)
-        ax.set_title(f"* q < {q_threshold:g}, ** q < 0.01, *** q < 0.001 (Benjamini-Hochberg)")
+        ax.set_title(", ".join(f"{'*' * k} q < {level:g}" for k, level in enumerate(STAR_LEVELS, 1))
+                     + " (Benjamini-Hochberg)")
     save_figure(fig, out_prefix)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from otuflow.clinical.compare import FISHER, MIN_EXPECTED
+from otuflow.clinical.compare import FISHER, MIN_EXPECTED, NORMALITY_ALPHA, STAR_LEVELS
 from otuflow.clinical.links import PSEUDOCOUNT
 from otuflow.plan import CLINICAL_FIGURES
 from otuflow.report.builder import FigureRef, Section, TableRef
@@ -57,14 +57,16 @@ def patients_section(
         f"Clinical table {clinical['table']}: Table 1 compares all patients without and with an "
         "opioid (Control vs Opioid), Table 2 the patients with stool samples in the three groups. "
         f"Numbers are mean ± SD, compared by Student's t-test (two groups) or, for three groups, "
-        "one-way ANOVA when every group passes Shapiro-Wilk (p ≥ 0.05) and Kruskal-Wallis "
+        f"one-way ANOVA when every group passes Shapiro-Wilk (p ≥ {NORMALITY_ALPHA:g}) and "
+        "Kruskal-Wallis "
         "otherwise; counts are n (%), compared by Pearson's χ² (Yates' continuity correction on "
         f"2 × 2 tables only) or by {FISHER} when an expected count is below {MIN_EXPECTED} "
         "(exact for 2 × 2 tables, Monte Carlo beyond). Dose and days of opioid use are compared "
         "between the opioid groups only. Each row states its test; p is raw and q the "
         "Benjamini-Hochberg q within the table (the model study corrected none).\n\n"
         "Figures 1-3 show each patient's value with the group mean ± SD; stars mark Student's "
-        "t-test p < 0.05 (*), < 0.01 (**), < 0.001 (***); the linked table has p and q. "
+        "t-test p < " + ", < ".join(f"{level:g} ({'*' * k})" for k, level in
+                                   enumerate(STAR_LEVELS, 1)) + "; the linked table has p and q. "
         f"Genus-host links: Spearman correlation of CLR abundances (pseudocount {PSEUDOCOUNT}) of "
         f"named genera in at least {clinical['min_prevalence']:.0%} of the samples at a mean "
         f"relative abundance of at least {clinical['min_mean_abundance']:g} with each cytokine "
