@@ -6,6 +6,7 @@ Byte-identical reruns are checked on the demo by tests/test_workflow_rerun.py.
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,7 @@ from otuflow.clinical.run import run_clinical
 from otuflow.clinical.table import read_clinical_table
 from otuflow.plan import CLINICAL_FIGURES, RunPlan
 from otuflow.report.builder import build_report
-from otuflow.report.patients import patients_section
+from otuflow.report.patients import TABLE1_TITLE, TABLE2_TITLE, patients_section
 from otuflow.samplesheet import read_sample_sheet
 
 REF = Path(__file__).parent / "reference"
@@ -79,7 +80,7 @@ def test_the_patients_section_renders_tables_1_and_2(runs, tmp_path):
     section = patients_section(lambda k: pd.read_csv(outputs[k], sep="\t"),
                                lambda k: Path(outputs[k]), config)  # fmt: skip
     html = build_report(tmp_path / "report.html", [section]).read_text()
-    assert "Table 1. Characteristics of all patients" in html
+    assert escape(TABLE1_TITLE) in html and escape(TABLE2_TITLE) in html
     assert "Control (n = 100)" in html and "Opioid (n = 86)" in html
     assert "Opioid-S (n = 10)" in html and "Opioid-T (n = 8)" in html
     assert "t = " in html and "(df 184)" in html

@@ -13,6 +13,22 @@ from otuflow.clinical.links import PSEUDOCOUNT
 from otuflow.plan import CLINICAL_FIGURES
 from otuflow.report.builder import FigureRef, Section, TableRef
 
+#: Figure stem -> caption (the stems are :data:`otuflow.plan.CLINICAL_FIGURES`).
+CAPTIONS = {
+    "fig1_cytokines": "Cytokines of all patients, Control vs Opioid (the study's Fig. 1): each "
+    "patient's value and the group mean ± SD; stars: Student's t-test p.",
+    "fig2_cytokines_by_sex": "Cytokines by sex (the study's Fig. 2): Control vs Opioid within "
+    "each sex, and male vs female within each group; stars: Student's t-test p.",
+    "fig3_immune_cells": "Immune cells and blood count of all patients, Control vs Opioid (the "
+    "study's Fig. 3): each patient's value and the group mean ± SD; stars: Student's t-test p.",
+    "genus_host_heatmap": "Spearman correlation of genus CLR abundance with each host measure in "
+    "the patients with stool samples; genera and measures ordered by average-linkage "
+    "clustering; stars: Benjamini-Hochberg q.",
+}
+TABLE1_TITLE = "Patient characteristics: all patients, Control vs Opioid (the study's Table 1)"
+TABLE2_TITLE = ("Patient characteristics: patients with stool samples, by group (the study's "
+                "Table 2)")  # fmt: skip
+
 _SYMBOL = {"Student": "t", "ANOVA": "F", "Kruskal": "H", "χ²": "χ²"}
 
 
@@ -78,15 +94,15 @@ def patients_section(
     if unknown:
         intro += f"\n\nColumns not in the schema, ignored: {', '.join(unknown)}."
     correlations = table("clinical_correlations")
-    figures = [FigureRef(path(f"{stem}_png"), caption)
-               for stem, caption in CLINICAL_FIGURES.items()]  # fmt: skip
+    figures = [FigureRef(path(f"{stem}_png"), CAPTIONS.get(stem, title))
+               for stem, title in CLINICAL_FIGURES.items()]  # fmt: skip
     return Section(
         "Patients", intro, figures=figures,
         tables=[
-            TableRef("Table 1. Characteristics of all patients", publication_table(table1),
+            TableRef(TABLE1_TITLE, publication_table(table1),
                      max_rows=None, link=path("clinical_table1")),
-            TableRef("Table 2. Characteristics of the patients with stool samples",
-                     publication_table(table2), max_rows=None, link=path("clinical_table2")),
+            TableRef(TABLE2_TITLE, publication_table(table2), max_rows=None,
+                     link=path("clinical_table2")),
             TableRef("Genus-host correlations", correlations,
                      "Sorted by p; the full table is linked.", max_rows=15,
                      link=path("clinical_correlations")),
