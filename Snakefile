@@ -24,6 +24,13 @@ include: "workflow/rules/taxonomy.smk"
 include: "workflow/rules/diversity.smk"
 include: "workflow/rules/differential.smk"
 include: "workflow/rules/figures.smk"
+
+
+if PLAN.clinical:
+
+    include: "workflow/rules/clinical.smk"
+
+
 include: "workflow/rules/report.smk"
 include: "workflow/rules/export.smk"
 

@@ -72,6 +72,7 @@ def demo_config(path: Path, cohort: Path, outdir: str = "results") -> Path:
     config["outdir"] = outdir
     config["taxonomy"]["reference_fasta"] = str(cohort / "reference" / "reference.fasta")
     config["taxonomy"]["reference_taxonomy"] = str(cohort / "reference" / "taxonomy.tsv")
+    config["clinical"]["table"] = str(cohort / "clinical.tsv")
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 

@@ -27,6 +27,9 @@ IMPLEMENTS = {
     "src/otuflow/stats/nmds.py": "NMDS",
     "src/otuflow/stats/betadisper.py": "PERMDISP",
     "src/otuflow/stats/welch.py": "STAMP Welch's t-test and confidence interval",
+    "src/otuflow/stats/adonis.py": "PERMANOVA with covariates (marginal terms)",
+    "src/otuflow/clinical/compare.py": "Clinical tables, host measures and microbe-host links",
+    "src/otuflow/clinical/links.py": "Clinical tables, host measures and microbe-host links",
 }
 
 

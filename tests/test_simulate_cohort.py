@@ -77,7 +77,8 @@ def test_layout_and_sample_sheet(cohort):
         "samples.tsv", "reference/reference.fasta", "reference/taxonomy.tsv",
         "truth/species_abundance.tsv", "truth/genus_abundance.tsv", "truth/planted_effects.tsv",
         "truth/chimeras.fasta", "truth/species.fasta", "truth/groups.tsv", "truth/README.md",
-        "truth/params.json", "truth/checksums.sha256",
+        "truth/params.json", "truth/checksums.sha256", "clinical.tsv",
+        "truth/clinical_effects.tsv", "truth/clinical_link.tsv",
     ):  # fmt: skip
         assert (cohort / rel).is_file(), rel
     assert not list(cohort.parent.glob(".cohort.*"))  # no temporary folder left behind
@@ -109,7 +110,8 @@ def test_sheet_parses_with_the_workflow_reader(cohort):
 
 def test_same_seed_gives_identical_bytes(cohort, twin):
     digests = file_digests(cohort)
-    assert len(digests) == 12 + 2 * len(SAMPLES) + 2  # + sample_summary, read_origins
+    # + sample_summary, read_origins, and the clinical table with its two truth files
+    assert len(digests) == 12 + 2 * len(SAMPLES) + 2 + 3
     assert digests == file_digests(twin)
 
 

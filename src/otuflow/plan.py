@@ -58,6 +58,13 @@ RESULT_FILES: dict[str, str] = {
     "differential_test": "differential/{test}_{comparison}.tsv",
     "figure": "figures/{stem}{ext}",
     "tool_version": "provenance/versions/{tool}.txt",
+    "clinical_columns": "clinical/columns.tsv",
+    "clinical_table1": "clinical/table1_all_patients.tsv",
+    "clinical_table2": "clinical/table2_stool_patients.tsv",
+    "clinical_measures": "clinical/host_measure_tests.tsv",
+    "clinical_correlations": "clinical/genus_host_correlations.tsv",
+    "clinical_permanova": "clinical/permanova_covariates.tsv",
+    "clinical_figure": "clinical/{stem}{ext}",
     "report": "report.html",
     **{key: f"export/{path}" for key, path in {
         "qiime2_table": "qiime2/feature-table.biom",
@@ -86,6 +93,19 @@ DIFFERENTIAL_TESTS = ("metastats", "stamp", "wilcoxon")
 
 #: Ranks summarised into taxon tables and composition bar charts.
 COMPOSITION_RANKS = ("genus", "phylum")
+
+#: Tables of the clinical part (:data:`RESULT_FILES` keys), written by one job.
+CLINICAL_TABLES = (
+    "clinical_columns", "clinical_table1", "clinical_table2", "clinical_measures",
+    "clinical_correlations", "clinical_permanova",
+)  # fmt: skip
+#: Figures of the clinical part, below ``clinical/``: stem -> what they show.
+CLINICAL_FIGURES = {
+    "fig1_cytokines": "Cytokines, Control vs Opioid",
+    "fig2_cytokines_by_sex": "Cytokines by sex",
+    "fig3_immune_cells": "Immune cells and blood count, Control vs Opioid",
+    "genus_host_heatmap": "Genus-host Spearman correlations",
+}
 
 #: Every figure is written in both formats.
 FIGURE_FORMATS = (".png", ".svg")
@@ -136,6 +156,8 @@ class RunPlan:
         Two-group comparisons run (pooled groups first, then every pair).
     skipped : tuple of SkippedComparison
         Comparisons that cannot be run, with the reason.
+    clinical : bool
+        The config names a clinical table: the clinical part runs.
     """
 
     outdir: str
@@ -144,6 +166,7 @@ class RunPlan:
     rank: str
     comparisons: tuple[Comparison, ...]
     skipped: tuple[SkippedComparison, ...]
+    clinical: bool = False
 
     @classmethod
     def from_config(cls, config: Mapping, groups: pd.Series) -> RunPlan:
@@ -187,6 +210,7 @@ class RunPlan:
             rank=differential["rank"],
             comparisons=tuple(planned),
             skipped=tuple(skipped),
+            clinical=bool(config.get("clinical", {}).get("table")),
         )
 
     def path(self, key: str, **fields: str) -> str:
@@ -233,6 +257,20 @@ class RunPlan:
         ]
         return figures
 
+    def clinical_outputs(self) -> dict[str, str]:
+        """Every file of the clinical part by output name (empty without a clinical table).
+
+        Names: the :data:`CLINICAL_TABLES` keys, and ``<stem>_png`` / ``<stem>_svg`` for each
+        of :data:`CLINICAL_FIGURES`.
+        """
+        if not self.clinical:
+            return {}
+        files = {key: self.path(key) for key in CLINICAL_TABLES}
+        for stem in CLINICAL_FIGURES:
+            for ext in FIGURE_FORMATS:
+                files[f"{stem}_{ext[1:]}"] = self.path("clinical_figure", stem=stem, ext=ext)
+        return files
+
     def figure_files(self, figure: Figure) -> list[str]:
         """The PNG and SVG of one figure."""
         return [self.path("figure", stem=figure.stem, ext=ext) for ext in FIGURE_FORMATS]
@@ -253,6 +291,7 @@ class RunPlan:
         ]
         files += list(self.differential_tables().values())
         files += self.export_files().values()
+        files += list(self.clinical_outputs().values())
         return files
 
     def export_files(self) -> dict[str, str]:
@@ -267,7 +306,8 @@ class RunPlan:
         ``read_tracking``, ``otu_table``, ``otu_taxonomy``, ``alpha``, ``alpha_tests``,
         ``rarefaction_dropped``, ``permanova``, ``genus_group_means``, ``genus_table``),
         ``differential_<name>`` for :meth:`differential_tables`, ``figure_<stem>`` for the PNG of
-        every figure of :meth:`figures` and ``version_<key>`` for each software version record.
+        every figure of :meth:`figures`, ``version_<key>`` for each software version record, and
+        with a clinical table the tables and PNGs of :meth:`clinical_outputs`.
         """
         from otuflow.software import PYTHON_KEY, TOOLS
 
@@ -285,6 +325,8 @@ class RunPlan:
             files[f"figure_{figure.stem}"] = self.path("figure", stem=figure.stem, ext=".png")
         for key in [*TOOLS, PYTHON_KEY]:
             files[f"version_{key}"] = self.path("tool_version", tool=key)
+        files.update({key: path for key, path in self.clinical_outputs().items()
+                      if not key.endswith("_svg")})  # fmt: skip
         return files
 
 

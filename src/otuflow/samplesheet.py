@@ -44,6 +44,11 @@ class GroupRule:
     min_dose_mg_day: float = 30
 
 
+def is_no_opioid(opioid: str) -> bool:
+    """True when an opioid field means no opioid (empty, "none", "no", "0", ...)."""
+    return opioid.strip().lower() in _NO_OPIOID
+
+
 def derive_group(opioid: str, dose_mg_day: float, days_on_opioid: float, rule: GroupRule) -> str:
     """Group of one patient as in the model study.
 
@@ -66,7 +71,7 @@ def derive_group(opioid: str, dose_mg_day: float, days_on_opioid: float, rule: G
     str
         ``"Control"``, ``"Opioid-S"`` or ``"Opioid-T"``.
     """
-    if opioid.strip().lower() in _NO_OPIOID:
+    if is_no_opioid(opioid):
         return "Control"
     if days_on_opioid >= rule.min_days and dose_mg_day >= rule.min_dose_mg_day:
         return "Opioid-T"
@@ -149,7 +154,8 @@ def read_sample_sheet(
     pandas.DataFrame
         One row per sample, in sheet order, indexed by ``sample``, with absolute ``r1``/``r2``,
         ``group``, ``group_source`` (``sheet`` or ``clinical``), the clinical fields when given and
-        ``line`` (line number in the sheet).
+        ``line`` (line number in the sheet), and ``patient`` when the sheet has that column
+        (the patient's ID in the clinical table; an empty cell means the sample ID).
 
     Raises
     ------
@@ -215,6 +221,8 @@ def read_sample_sheet(
             )
         seen[sample] = line_no
         row = {"sample": sample, "line": line_no}
+        if "patient" in columns:  # the patient of a clinical table; the sample ID when absent
+            row["patient"] = record["patient"] or sample
         for column in ("r1", "r2"):
             if check_files:
                 row[column] = str(_resolve_read_path(record[column], column, path.parent, where))

@@ -22,6 +22,7 @@ try:
         config_errors,
         record_run_folder,
     )
+    from otuflow.clinical.table import ClinicalTableError, read_clinical_table
     from otuflow.features import feature_kind
     from otuflow.iupac import PrimerError, validate_primer
     from otuflow.plan import RunPlan
@@ -73,6 +74,24 @@ try:
     )
 except SampleSheetError as error:
     raise WorkflowError(f"Sample sheet problem: {error}") from None
+
+if config["clinical"]["table"]:
+    # Checked here, before any job: a bad clinical table would otherwise fail after the reads.
+    try:
+        CLINICAL = read_clinical_table(
+            config["clinical"]["table"],
+            SAMPLE_SHEET,
+            config["samples"],
+            GroupRule(config["groups"]["min_days"], config["groups"]["min_dose_mg_day"]),
+        )
+    except ClinicalTableError as error:
+        raise WorkflowError(f"Clinical table problem: {error}") from None
+    if CLINICAL.unknown_columns:
+        logger.warning(
+            f"otuflow: clinical table columns not in the schema are ignored: "
+            f"{', '.join(CLINICAL.unknown_columns)} (listed in "
+            f"{config['outdir']}/clinical/columns.tsv)."
+        )
 
 try:
     PLAN = RunPlan.from_config(config, SAMPLE_SHEET["group"])

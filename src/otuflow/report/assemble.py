@@ -31,6 +31,7 @@ from otuflow.report.methods import (
     taxonomy_sentence,
     unclassified_sentence,
 )
+from otuflow.report.patients import patients_section
 from otuflow.software import PYTHON_KEY, TOOLS, read_versions
 from otuflow.stats.beta_metrics import metric_name
 
@@ -322,6 +323,7 @@ def workflow_sections(
     files = _Inputs(inputs)
     versions = versions or {}
     figures = _figures(files, plan, config)
+    patients = [patients_section(files.table, files.path, config)] if plan.clinical else []
     return [
         _samples_section(files, config),
         _tracking_section(files, config, figures["Read tracking"]),
@@ -330,6 +332,7 @@ def workflow_sections(
         Section("Beta diversity", beta_sentences(config), figures=figures["Beta diversity"],
                 tables=[_permanova_table(files)]),
         _differential_section(files, plan, config, figures["Differential abundance"]),
+        *patients,
     ]  # fmt: skip
 
 

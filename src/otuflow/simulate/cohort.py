@@ -19,12 +19,14 @@ from otuflow.simulate.chimeras import CHIMERA_FRACTION, make_chimeras
 from otuflow.simulate.clinical import clinical_record, sample_id
 from otuflow.simulate.community import GROUPS, build_model, sample_profile
 from otuflow.simulate.params import CohortParams
+from otuflow.simulate.patients import LINK_GENUS, write_patient_table
 from otuflow.simulate.reads import read_names, simulate_pairs, write_fastq_gz
 from otuflow.simulate.sequences import evolve_templates
 from otuflow.simulate.taxonomy import build_species
 
 _STREAM_TEMPLATES, _STREAM_MODEL = 0, 1
 _STREAM_COMMUNITY, _STREAM_CLINICAL, _STREAM_CHIMERAS, _STREAM_READS = 2, 3, 4, 5
+_STREAM_PATIENTS = 6
 
 
 class CohortExistsError(ValueError):
@@ -61,6 +63,8 @@ def existing_cohort_problem(out_dir: str | os.PathLike, params: CohortParams) ->
         return f"{params_file} is unreadable ({exc})"
     if recorded != params.as_dict():
         return f"{out} holds a cohort made with other parameters ({recorded})"
+    if not (out / "clinical.tsv").is_file():
+        return f"{out} was made by an older otuflow, without the clinical table"
     if not (out / writers.CHECKSUM_FILE).is_file():
         return f"{out / writers.CHECKSUM_FILE} is missing"
     if writers.read_checksums(out) != writers.file_digests(out):
@@ -217,6 +221,9 @@ def write_cohort(folder: Path, params: CohortParams) -> None:
     writers.write_chimeras(truth, chimeras, chimera_reads)
     writers.write_sample_summary(truth, summary)
     writers.write_read_origins(truth / "read_origins.tsv.gz", origins)
+    link = abundance[[i for i, s in enumerate(species) if s.genus == LINK_GENUS]].sum(axis=0)
+    write_patient_table(folder, truth, list(zip(samples, groups, clinical, strict=True)), link,
+                        _rng(seed, _STREAM_PATIENTS))  # fmt: skip
     writers.write_json(
         truth / "params.json",
         {"generator": "otuflow simulate", "parameters": params.as_dict()},

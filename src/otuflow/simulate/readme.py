@@ -34,6 +34,11 @@ lists every file (`sha256sum -c truth/checksums.sha256` from the cohort folder).
 - `truth/groups.tsv`, `truth/sample_summary.tsv` (species present, chimeric share and pairs),
   `truth/read_origins.tsv.gz` (template and error-free pre-primer bases of every pair),
   `truth/planted_effects.tsv`, `truth/params.json`.
+- `clinical.tsv`: 186 patients (100 Control, 86 Opioid; the sample donors under their sample IDs,
+  with the sample sheet's opioid fields). `truth/clinical_effects.tsv`: each field's planted
+  Opioid-vs-Control shift in Control SDs (none = balanced by stratified draws);
+  `truth/clinical_link.tsv`: the planted microbe-host link (the donors' IL-6 rises with their
+  true Bacteroides abundance).
 
 ## Model
 - Templates evolve along the taxonomy (domain -> phylum -> ... -> species) from a random 16S-like
