@@ -28,6 +28,7 @@ RESULT_FILES: dict[str, str] = {
     "groups": "groups.tsv",
     "primer_trimming": "qc/primer_trimming.tsv",
     "read_tracking": "qc/read_tracking.tsv",
+    "excluded_samples": "qc/excluded_samples.tsv",
     "otus": "otu/otus.fasta",
     "chimeras": "otu/chimeras.fasta",
     "otu_table": "otu/otu_table.tsv",

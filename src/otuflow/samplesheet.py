@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from otuflow.tsv import read_tsv
+
 SAMPLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """Allowed sample IDs: a letter or digit, then letters, digits, ``_`` or ``-`` (64 at most).
 
@@ -293,5 +295,5 @@ def read_group_table(path: str | os.PathLike) -> pd.Series:
     pandas.Series
         Group per sample, in table order.
     """
-    table = pd.read_csv(path, sep="\t", dtype={"sample": str, "group": str})
+    table = read_tsv(path)
     return table.set_index("sample")["group"].rename("group")

@@ -79,6 +79,12 @@ except ValueError as error:
     raise WorkflowError(f"Config problem: {error}") from None
 
 OUT = PLAN.outdir
+# A sample needs this many mapped reads to count in composition and differential abundance.
+MIN_MAPPED_READS = (
+    config["tracking"]["min_mapped_reads"]
+    if config["tracking"]["min_mapped_reads"] is not None
+    else config["diversity"]["rarefaction_floor"]
+)
 SAMPLES = list(PLAN.samples)
 
 # An output folder belongs to the folder its runs start in, where Snakemake keeps their history.

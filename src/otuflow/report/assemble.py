@@ -31,6 +31,7 @@ from otuflow.report.methods import (
 )
 from otuflow.software import PYTHON_KEY, TOOLS, read_versions
 from otuflow.stats.beta_metrics import metric_name
+from otuflow.tsv import read_tsv
 
 PathLike = str | os.PathLike
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
@@ -65,7 +66,7 @@ class _Inputs:
     def table(self, name: str, index_col=None) -> pd.DataFrame:
         path = self.path(name)
         try:
-            return pd.read_csv(path, sep="\t", index_col=index_col)
+            return read_tsv(path, index_col=index_col)
         except (OSError, ValueError) as error:
             raise ReportInputError(f"report input {name!r}: cannot read {path}: {error}") from None
 

@@ -50,6 +50,7 @@ from otuflow.stats.comparisons import Comparison, plan_comparisons
 from otuflow.stats.nmds import NmdsFit, nmds_search
 from otuflow.stats.permdisp import permdisp_median
 from otuflow.stats.qvalue import benjamini_hochberg
+from otuflow.tsv import read_tsv
 
 PERMDISP_DEFINITIONS = ("vegan", "scikit-bio")
 
@@ -142,7 +143,7 @@ def write_distance_matrix(dm: DistanceMatrix, path: str | Path) -> None:
 
 def read_distance_matrix(path: str | Path) -> DistanceMatrix:
     """Read a square TSV written by :func:`write_distance_matrix` (or QIIME)."""
-    frame = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+    frame = read_tsv(path, index_col=0)
     frame.index = frame.index.astype(str)
     if list(frame.index) != list(frame.columns):
         raise StatsInputError(f"{path}: row and column IDs of the distance matrix differ")
