@@ -187,9 +187,17 @@ def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]
         f"than {pct(config['tracking']['max_step_loss'])} of its reads at one step is flagged "
         "in the warning column."
     )
-    return Section("Read tracking", intro, figures=figures,
-                   tables=[TableRef("Read tracking", inputs.path("read_tracking"),
-                                    max_rows=200)])  # fmt: skip
+    excluded = inputs.table("excluded_samples")
+    tables = [TableRef("Read tracking", inputs.path("read_tracking"), max_rows=200)]
+    if len(excluded):
+        intro += (
+            f" {len(excluded)} sample(s) had too few reads mapped to OTUs and are left out of "
+            "composition and differential abundance (and, below the rarefaction depth, of alpha "
+            f"and beta diversity): {', '.join(excluded['sample'])}."
+        )
+        tables.append(TableRef("Samples left out of the analyses", excluded,
+                               link=inputs.path("excluded_samples")))  # fmt: skip
+    return Section("Read tracking", intro, figures=figures, tables=tables)
 
 
 def _taxonomy_section(
