@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,7 +101,7 @@ def extreme_run(cohort, tmp_path_factory):
     first = snakemake(_config(root, cohort, sheet, out), root / "wd")
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-6000:]
     snapshot = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    report_first = (out / "report.html").read_text()
+    first_results = shutil.copytree(out, root / "first-results")  # the second run reuses out
 
     # The same outdir for a smaller cohort: two Control samples only (one group)
     small = root / "small.tsv"
@@ -108,13 +109,14 @@ def extreme_run(cohort, tmp_path_factory):
                                                          for r in rows[:2]))  # fmt: skip
     second = snakemake(_config(root, cohort, small, out), root / "wd")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-6000:]
-    return out, [r[0] for r in rows], snapshot, report_first, second
+    return out, first_results, [r[0] for r in rows], snapshot, second
 
 
 @pytest.mark.slow
 @pytest.mark.external
 def test_odd_ids_stay_text_and_empty_and_tiny_samples_are_left_out(extreme_run):
-    out, samples, snapshot, report, _ = extreme_run
+    _, out, samples, snapshot, _ = extreme_run
+    report = (out / "report.html").read_text()
     assert samples == ["NA", "null", "TRUE", "007", "None", "tiny", "nan", "1e3"]
     assert "report.html" in snapshot
     # every ID column is read back as the text of the sheet, in sheet order
@@ -162,7 +164,7 @@ def test_odd_ids_stay_text_and_empty_and_tiny_samples_are_left_out(extreme_run):
 @pytest.mark.slow
 @pytest.mark.external
 def test_one_group_runs_what_it_can_and_reused_outdir_shows_only_this_run(extreme_run):
-    out, _, snapshot, _, second = extreme_run
+    out, _, _, snapshot, second = extreme_run
     log = second.stdout + second.stderr
     before_jobs = log.split("Select jobs to execute")[0]
     assert "every sample of" in before_jobs and "is in one group (Control)" in before_jobs

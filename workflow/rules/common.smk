@@ -26,6 +26,7 @@ try:
     )
     from otuflow.iupac import PrimerError, validate_primer
     from otuflow.plan import RunPlan
+    from otuflow.safety import system_folder_problem
     from otuflow.rule_args import (
         cutadapt_adapter_args,
         prepare_reference_args,
@@ -84,6 +85,20 @@ except ValueError as error:
     raise WorkflowError(f"Config problem: {error}") from None
 
 OUT = PLAN.outdir
+if Path(OUT).exists() and not Path(OUT).is_dir():
+    raise WorkflowError(
+        f"Config problem: outdir {OUT!r} is a file, not a folder; choose a folder for the results."
+    )
+if system_folder_problem(OUT):
+    raise WorkflowError(
+        f"Config problem: outdir: {system_folder_problem(OUT)}; results need a folder of their "
+        "own (e.g. results, or /data/project/results)."
+    )
+if workflow.cores is not None and workflow.cores < 1:
+    raise WorkflowError(
+        f"--cores {workflow.cores}: give the number of cores to use (--cores 4), or --cores all "
+        "for every core of this machine."
+    )
 if len(SAMPLE_SHEET) < 2:
     raise WorkflowError(
         f"Sample sheet problem: {config['samples']} lists one sample "

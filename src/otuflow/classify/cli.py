@@ -42,7 +42,16 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
             keep_primers=args.keep_primers, silva_ranks=args.silva_ranks,
         )
         if not records:
-            raise ValueError(f"no reference sequences left after filtering: {report.summary()}")
+            hint = ""
+            if report.dropped_short and report.dropped_short >= report.total // 2:
+                hint = (f". Most are shorter than the minimum length of {min_length} nt"
+                        + (" (the default for whole 16S genes, used when the region is not "
+                           "cut)" if args.min_length is None and not args.primers else "")
+                        + ": for a reference already cut to the amplicon lower it (--min-length; "
+                        "in the workflow taxonomy: min_reference_length, e.g. 300)")  # fmt: skip
+            raise ValueError(
+                f"no reference sequences left after filtering: {report.summary()}{hint}"
+            )
         write_reference(records, args.out_fasta, args.out_taxonomy)
         if args.out_sintax:
             write_sintax_reference(records, args.out_sintax)
