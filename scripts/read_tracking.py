@@ -5,7 +5,8 @@ import sys
 from otuflow.atomic import atomic_path
 from otuflow.otutable import read_otu_tsv
 from otuflow.snakemake_io import log_to
-from otuflow.tracking import read_tracking_table
+from otuflow.tracking import low_read_samples, read_tracking_table
+from otuflow.tsv import write_tsv
 
 sm = snakemake  # noqa: F821
 with log_to(sm.log[0]):
@@ -16,8 +17,11 @@ with log_to(sm.log[0]):
         list(sm.input.filtered),
         read_otu_tsv(sm.input.table),
         sm.params.max_step_loss,
+        sm.params.min_mapped_reads,
     )
-    with atomic_path(sm.output[0]) as tmp:
+    with atomic_path(sm.output.table) as tmp:
         table.to_csv(tmp, sep="\t", index=False, lineterminator="\n")
+    excluded = low_read_samples(table.set_index("sample")["mapped"], sm.params.min_mapped_reads)
+    write_tsv(excluded, sm.output.excluded)
     for _, row in table[table["warning"] != ""].iterrows():
         print(f"WARNING: sample {row['sample']}: {row['warning']}", file=sys.stderr)

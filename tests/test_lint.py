@@ -17,9 +17,10 @@ def test_ruff_is_clean():
 
 
 def test_snakemake_lint_is_clean(tmp_path):
-    (tmp_path / "a_R1.fq").write_text("@r\nA\n+\nI\n")
-    (tmp_path / "a_R2.fq").write_text("@r\nA\n+\nI\n")
-    (tmp_path / "samples.tsv").write_text("sample\tr1\tr2\tgroup\nA\ta_R1.fq\ta_R2.fq\tControl\n")
+    for name in ("a_R1.fq", "a_R2.fq", "b_R1.fq", "b_R2.fq"):
+        (tmp_path / name).write_text("@r\nA\n+\nI\n")
+    (tmp_path / "samples.tsv").write_text("sample\tr1\tr2\tgroup\nA\ta_R1.fq\ta_R2.fq\tControl\n"
+                                          "B\tb_R1.fq\tb_R2.fq\tControl\n")  # fmt: skip
     config = write_config(tmp_path / "c.yaml", samples=str(tmp_path / "samples.tsv"),
                           outdir=str(tmp_path / "out"),
                           taxonomy={"reference_fasta": str(tmp_path / "ref.fasta")})  # fmt: skip

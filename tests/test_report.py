@@ -159,6 +159,8 @@ def _write_tables(files: dict[str, str], plan: RunPlan, groups: pd.Series) -> No
         "alpha": alpha.reset_index(),
         "alpha_tests": pd.DataFrame({"metric": "chao1", "comparison": ["all groups"],
                                      "test": "kruskal", "p": 0.31}),
+        "excluded_samples": pd.DataFrame({"sample": dropped, "mapped": 800,
+                                          "reason": "fewer mapped reads than 1000"}),
         "rarefaction_dropped": pd.DataFrame({"sample": dropped, "reads": 800, "depth": depth,
                                              "reason": "below the rarefaction depth"}),
         "permanova": pd.DataFrame({"metric": "braycurtis", "comparison": ["all groups"],
@@ -234,6 +236,8 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
         "confidence below 0.8", "Ranks below the RDP cut-off (0.8)",
         "rarefied to 1,200 reads (the smallest sample total of at least 1,000 reads",
         "1 sample(s) had fewer reads and were left out: S08.",
+        "1 sample(s) had too few reads mapped to OTUs and are left out of composition and "
+        "differential abundance", "beta diversity): S08.",
         "compare_alpha_diversity (999 Monte Carlo permutations)",
         "PERMANOVA (Anderson 2001; 999 permutations)",
         "PERMDISP (Anderson 2006; distances to group spatial medians as vegan's betadisper, "

@@ -109,3 +109,8 @@ def test_prepare_reference_arguments():
         {**TAXONOMY, "extract_region": False}, PRIMERS, "r.fasta", None, out
     )
     assert "--primers" not in no_region and "--taxonomy" not in no_region
+    assert "--min-length" not in no_region  # the command's own default (1,200 or 200 nt)
+    short = {**TAXONOMY, "extract_region": False, "min_reference_length": 300}
+    cut = prepare_reference_args(short, PRIMERS, "r.fasta", None, out)
+    assert cut[cut.index("--min-length") + 1] == "300"
+    assert reference_settings(short, PRIMERS)["min_length"] == 300  # a new cache entry

@@ -245,13 +245,27 @@ def test_reuse_refuse_and_force(cohort, tmp_path, capsys):
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("keep me")
-    with pytest.raises(CohortExistsError, match="--force"):
+    with pytest.raises(CohortExistsError, match="holds no simulated cohort") as refused:
         simulate_cohort(busy, **SMALL)
+    assert "--force" not in str(refused.value)  # it would not be allowed either
     assert (busy / "notes.txt").read_text() == "keep me"
+    # --force replaces only a folder the simulator wrote: never a folder of other files
+    capsys.readouterr()
     assert cli_main(["simulate", "--out", str(busy), "--seed", "7", "--samples-per-group",
+                     "2,2,2", "--pairs-per-sample", "300", "--force"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"--force refused: {busy} holds no simulated cohort" in err
+    assert "It would have deleted 1 file(s) and 0 folder(s) (notes.txt)" in err
+    assert (busy / "notes.txt").read_text() == "keep me"
+    # an earlier cohort made with other parameters is replaced
+    other = tmp_path / "other"
+    simulate_cohort(other, **{**SMALL, "seed": 8})
+    with pytest.raises(CohortExistsError, match=r"--force \(force=True\) to replace it: it would "
+                       r"delete \d+ file\(s\)"):  # fmt: skip
+        simulate_cohort(other, **SMALL)
+    assert cli_main(["simulate", "--out", str(other), "--seed", "7", "--samples-per-group",
                      "2,2,2", "--pairs-per-sample", "300", "--force"]) == 0  # fmt: skip
-    assert not (busy / "notes.txt").exists()
-    assert file_digests(busy) == file_digests(cohort)
+    assert file_digests(other) == file_digests(cohort)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 

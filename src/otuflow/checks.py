@@ -139,6 +139,74 @@ def config_errors(config: Mapping, schema: Mapping) -> list[str]:
     return messages
 
 
+def setting_conflicts(config: Mapping) -> list[str]:
+    """Settings each valid on its own that cannot work together, one line each by dotted key.
+
+    Parameters
+    ----------
+    config : mapping
+        The validated configuration, defaults filled in.
+
+    Returns
+    -------
+    list of str
+        Empty when the settings fit together.
+    """
+    problems = []
+    window = config["filter"]
+    if window["min_length"] > window["max_length"]:
+        problems.append(
+            f"filter.min_length ({window['min_length']}) is above filter.max_length "
+            f"({window['max_length']}): no read could pass the filter. Set the window around "
+            "your amplicon's length after primer removal (V3-V4 341F/805R: about 400-430 nt)."
+        )
+    groups = [str(g) for g in config["groups"]["order"]]
+    differential = config["differential"]
+    reference = differential.get("reference")
+    if reference is not None and str(reference) not in groups:
+        problems.append(
+            f"differential.reference {reference!r} is not a group of groups.order {groups}: "
+            "name one of them (the spelling must match)."
+        )
+    for name, members in (differential.get("pooled") or {}).items():
+        unknown = [str(m) for m in members if str(m) not in groups]
+        if unknown:
+            problems.append(
+                f"differential.pooled.{name}: {unknown} not a group of groups.order {groups}."
+            )
+    return problems
+
+
+def stale_results(outdir: str | os.PathLike, planned: Sequence[str], folders: Sequence[str]):
+    """Files below ``folders`` of ``outdir`` that the current run does not produce.
+
+    Left by an earlier run of a larger cohort or other comparisons in the same output folder;
+    the report never links them (it reads only the plan's files).
+
+    Parameters
+    ----------
+    outdir : path-like
+        The run's output folder.
+    planned : sequence of str
+        Every path the run writes (as given to Snakemake).
+    folders : sequence of str
+        Sub-folders holding per-comparison and per-figure files.
+
+    Returns
+    -------
+    list of str
+        Sorted paths of the files not planned.
+    """
+    planned_paths = {os.path.normpath(p) for p in planned}
+    stale = []
+    for folder in folders:
+        root = Path(outdir) / folder
+        if root.is_dir():
+            stale += [str(f) for f in root.rglob("*")
+                      if f.is_file() and os.path.normpath(f) not in planned_paths]  # fmt: skip
+    return sorted(stale)
+
+
 class RunFolderError(RuntimeError):
     """An output folder is being run from another folder than the one its runs started in."""
 

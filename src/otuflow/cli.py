@@ -45,6 +45,20 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    # A command lists the options naming the files it reads and writes: never one over another.
+    from otuflow.safety import UnsafeOutputError, refuse_outputs_over_inputs
+
+    def option(dest: str) -> str:
+        return "--" + dest.replace("_", "-")
+
+    try:
+        refuse_outputs_over_inputs(
+            {option(d): getattr(args, d) for d in getattr(args, "outputs", ())},
+            {option(d): getattr(args, d) for d in getattr(args, "inputs", ())},
+        )
+    except UnsafeOutputError as error:
+        print(f"otuflow {args.command}: error: {error}", file=sys.stderr)
+        return 2
     return int(args.func(args) or 0)
 
 

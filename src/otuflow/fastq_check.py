@@ -36,6 +36,9 @@ class PairStats:
 
 RECORDS_PER_CHUNK = 20_000
 
+#: Bytes a read may hold: nucleotides and IUPAC ambiguity codes, either case.
+_NUCLEOTIDES = b"ACGTUNRYSWKMBDHVacgtunryswkmbdhv"
+
 
 @dataclass
 class _Chunk:
@@ -62,12 +65,48 @@ def _lines(path: str | os.PathLike):
         yield [tail]
 
 
+def _decodable_lines(path: str | os.PathLike) -> int:
+    """Complete lines that decompress before a damaged gzip stream breaks (for the message)."""
+    decoder = zlib.decompressobj(wbits=31)
+    lines = 0
+    with open(path, "rb") as handle:
+        try:
+            while block := handle.read(1 << 16):
+                lines += decoder.decompress(block).count(b"\n")
+                while decoder.eof and decoder.unused_data:  # a file of several gzip members
+                    rest = decoder.unused_data
+                    decoder = zlib.decompressobj(wbits=31)
+                    lines += decoder.decompress(rest).count(b"\n")
+        except zlib.error:
+            pass
+    return lines
+
+
+def _plain_text_named_gz(path: str | os.PathLike) -> str | None:
+    """The message for a file named ``.gz`` that is not gzip-compressed, or None."""
+    if not str(path).endswith(".gz"):
+        return None
+    with open(path, "rb") as handle:
+        start = handle.read(2)
+    if start == b"\x1f\x8b" or not start:
+        return None
+    kind = "plain FASTQ text" if start.startswith(b"@") else "not gzip data"
+    return (
+        f"{path}: the name ends in .gz but the file is {kind} (it starts with "
+        f"{start.decode('latin-1')!r}; gzip files start with the bytes 1f 8b). Compress it "
+        "with `gzip`, or remove .gz from its name and the sheet."
+    )
+
+
 def _chunks(path: str | os.PathLike):
     """Yield :class:`_Chunk` of :data:`RECORDS_PER_CHUNK` records each (the last may be shorter).
 
     Checks the structure of every record (header '@', separator '+', as many qualities as
     bases), that the file is text and that the gzip stream is complete.
     """
+    misnamed = _plain_text_named_gz(path)
+    if misnamed:
+        raise FastqError(misnamed)
     records = RECORDS_PER_CHUNK
     pending: list[bytes] = []
     line_no = 0  # lines handed out in chunks so far
@@ -80,8 +119,8 @@ def _chunks(path: str | os.PathLike):
                 line_no += 4 * records
     except (EOFError, zlib.error, gzip.BadGzipFile) as error:
         raise FastqError(
-            f"{path}: the gzip stream is broken after line {line_no + len(pending)} ({error}); the "
-            "file is truncated or damaged. Copy or download it again."
+            f"{path}: the gzip stream is broken after line {_decodable_lines(path)} ({error}); "
+            "the file is truncated or damaged. Copy or download it again."
         ) from None
     complete = len(pending) // 4 * 4
     last = _make_chunk(path, pending[:complete], line_no + 1) if complete else None
@@ -119,6 +158,15 @@ def _make_chunk(path, lines: list[bytes], first_line: int) -> _Chunk:
         b"\n".join(lines).decode()
     except UnicodeDecodeError:
         raise FastqError(f"{path}: not a text FASTQ file (binary content).") from None
+    if b"".join(sequences).translate(None, _NUCLEOTIDES):
+        bad = next(i for i, seq in enumerate(sequences) if seq.translate(None, _NUCLEOTIDES))
+        letters = sorted(set(sequences[bad].translate(None, _NUCLEOTIDES).decode()))
+        raise FastqError(
+            f"{path}: line {chunk.line_of(bad) + 1}: the read holds "
+            f"{', '.join(map(repr, letters))}, which are not nucleotide codes (A, C, G, T, N or "
+            "IUPAC ambiguity letters); the file is damaged or was written by a tool that masks "
+            "bases. Use the original reads."
+        )
     return chunk
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from otuflow import __version__
 from otuflow.atomic import atomic_path
 from otuflow.fastx import fasta_ids
+from otuflow.tsv import read_tsv
 
 # A fixed creation date keeps the BIOM file byte-identical between runs.
 BIOM_CREATION_DATE = datetime.datetime(2000, 1, 1)
@@ -33,7 +34,7 @@ def read_otutab(path: str | os.PathLike) -> pd.Series:
     pandas.Series
         Integer counts indexed by OTU ID.
     """
-    table = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+    table = read_tsv(path, index_col=0)
     if table.shape[1] == 0:
         return pd.Series(dtype="int64")
     return table.sum(axis=1).astype("int64")
@@ -112,4 +113,4 @@ def write_biom(table: pd.DataFrame, path: str | os.PathLike, table_id: str = "ot
 
 def read_otu_tsv(path: str | os.PathLike) -> pd.DataFrame:
     """Read an OTU table written by :func:`write_otu_tsv`."""
-    return pd.read_csv(Path(path), sep="\t", index_col="OTU_ID")
+    return read_tsv(Path(path), index_col="OTU_ID")

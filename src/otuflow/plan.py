@@ -28,6 +28,7 @@ RESULT_FILES: dict[str, str] = {
     "groups": "groups.tsv",
     "primer_trimming": "qc/primer_trimming.tsv",
     "read_tracking": "qc/read_tracking.tsv",
+    "excluded_samples": "qc/excluded_samples.tsv",
     "otus": "otu/otus.fasta",
     "chimeras": "otu/chimeras.fasta",
     "otu_table": "otu/otu_table.tsv",
@@ -303,8 +304,9 @@ class RunPlan:
         """Every file the report reads or links, by input name.
 
         Names: the :data:`RESULT_FILES` keys of the tables it shows (``groups``,
-        ``read_tracking``, ``otu_table``, ``otu_taxonomy``, ``alpha``, ``alpha_tests``,
-        ``rarefaction_dropped``, ``permanova``, ``genus_group_means``, ``genus_table``),
+        ``read_tracking``, ``excluded_samples``, ``otu_table``, ``otu_taxonomy``, ``alpha``,
+        ``alpha_tests``, ``rarefaction_dropped``, ``permanova``, ``genus_group_means``,
+        ``genus_table``),
         ``differential_<name>`` for :meth:`differential_tables`, ``figure_<stem>`` for the PNG of
         every figure of :meth:`figures`, ``version_<key>`` for each software version record, and
         with a clinical table the tables and PNGs of :meth:`clinical_outputs`.
@@ -314,8 +316,8 @@ class RunPlan:
         files = {
             key: self.path(key)
             for key in (
-                "groups", "read_tracking", "otu_table", "otu_taxonomy", "alpha", "alpha_tests",
-                "rarefaction_dropped", "permanova",
+                "groups", "read_tracking", "excluded_samples", "otu_table", "otu_taxonomy",
+                "alpha", "alpha_tests", "rarefaction_dropped", "permanova",
             )
         }  # fmt: skip
         files["genus_group_means"] = self.path("group_means", rank="genus")

@@ -105,6 +105,8 @@ def reference_settings(taxonomy: Mapping, primers: Mapping) -> dict:
         }
     if taxonomy["source"] == "silva":
         settings.update(url=taxonomy["silva_url"], md5=taxonomy["silva_md5"])
+    if taxonomy.get("min_reference_length") is not None:
+        settings["min_length"] = taxonomy["min_reference_length"]
     return settings
 
 
@@ -131,6 +133,8 @@ def prepare_reference_args(
     ]  # fmt: skip
     if taxonomy_tsv:
         args += ["--taxonomy", taxonomy_tsv]
+    if taxonomy.get("min_reference_length") is not None:
+        args += ["--min-length", str(taxonomy["min_reference_length"])]
     if taxonomy["extract_region"]:
         forward = validate_primer(primers["forward"], "primers.forward")
         reverse = validate_primer(primers["reverse"], "primers.reverse")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from otuflow.tsv import read_tsv
+
 SAMPLE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """Allowed sample IDs: a letter or digit, then letters, digits, ``_`` or ``-`` (64 at most).
 
@@ -171,7 +173,18 @@ def read_sample_sheet(
             + ". Set 'samples' in the config to a TSV file with columns sample, r1, r2 and group "
             "(or opioid, dose_mg_day, days_on_opioid)."
         )
-    text = path.read_text(encoding="utf-8-sig")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line_no = raw[: error.start].count(b"\n") + 1
+        raise SampleSheetError(
+            f"{path}: line {line_no}: byte 0x{raw[error.start]:02x} is not UTF-8 text (the "
+            "sheet looks like Latin-1 or Windows-1252, as Excel writes it). Save it as UTF-8: in "
+            "Excel 'Save As' > 'Unicode Text' or 'CSV UTF-8' then tabs, in LibreOffice tick "
+            "'Edit filter settings' and choose 'Unicode (UTF-8)', or run `iconv -f CP1252 -t "
+            "UTF-8 old.tsv > samples.tsv`."
+        ) from None
     lines = [(i, ln) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()]
     lines = [(i, ln) for i, ln in lines if not ln.lstrip().startswith("#")]
     if not lines:
@@ -181,6 +194,12 @@ def read_sample_sheet(
     header_no, header = lines[0]
     _sniff_delimiter_problem(path, header)
     columns = [c.strip() for c in next(csv.reader([header], delimiter="\t"))]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise SampleSheetError(
+            f"{path}: line {header_no}: column(s) {', '.join(repeated)} appear more than once in "
+            "the header; keep one of each (which one holds the right values is ambiguous)."
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     has_group = "group" in columns
     has_clinical = all(c in columns for c in CLINICAL_COLUMNS)
@@ -228,10 +247,11 @@ def read_sample_sheet(
                 row[column] = str(_resolve_read_path(record[column], column, path.parent, where))
             else:
                 row[column] = record[column]
-        if row["r1"] == row["r2"]:
+        if row["r1"] == row["r2"] or (check_files and os.path.samefile(row["r1"], row["r2"])):
             raise SampleSheetError(
-                f"{where}: r1 and r2 are the same file ({row['r1']}); give the forward (R1) and "
-                "reverse (R2) reads."
+                f"{where}: r1 and r2 are the same file ({row['r1']}"
+                + ("" if row["r1"] == row["r2"] else f" and {row['r2']}, linked")
+                + "); give the forward (R1) and reverse (R2) reads."
             )
         for column in ("r1", "r2"):
             if row[column] in seen_files:
@@ -301,5 +321,5 @@ def read_group_table(path: str | os.PathLike) -> pd.Series:
     pandas.Series
         Group per sample, in table order.
     """
-    table = pd.read_csv(path, sep="\t", dtype={"sample": str, "group": str})
+    table = read_tsv(path)
     return table.set_index("sample")["group"].rename("group")

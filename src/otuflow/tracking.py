@@ -46,6 +46,36 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
     return "; ".join(warnings)
 
 
+def low_read_samples(mapped: pd.Series, min_mapped_reads: int) -> pd.DataFrame:
+    """Samples with fewer mapped reads than ``min_mapped_reads``: left out of composition and
+    differential abundance (rarefaction drops them from alpha and beta diversity).
+
+    Parameters
+    ----------
+    mapped : pandas.Series
+        Mapped reads per sample (the OTU table's column sums), in sheet order.
+    min_mapped_reads : int
+        Smallest number of mapped reads a sample needs to count as a replicate.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``sample``, ``mapped`` and ``reason``, one row per excluded sample.
+    """
+    low = mapped[mapped < min_mapped_reads]
+    return pd.DataFrame(
+        {
+            "sample": [str(s) for s in low.index],
+            "mapped": [int(n) for n in low],
+            "reason": [
+                "no reads left" if n == 0 else f"fewer mapped reads than {min_mapped_reads}"
+                for n in low
+            ],
+        },
+        columns=["sample", "mapped", "reason"],
+    )
+
+
 def read_count(path: str | os.PathLike) -> int:
     """The read count a step wrote beside its reads (one number on one line).
 
@@ -67,6 +97,7 @@ def read_tracking_table(
     filtered_counts: Sequence[str | os.PathLike],
     otu_table: pd.DataFrame,
     max_step_loss: float = 0.5,
+    min_mapped_reads: int = 0,
 ) -> pd.DataFrame:
     """Per-sample counts at each step, percentages of the input, and loss warnings.
 
@@ -82,6 +113,9 @@ def read_tracking_table(
         OTU × sample counts (mapped reads).
     max_step_loss : float
         A sample losing more than this fraction at one step gets a warning.
+    min_mapped_reads : int
+        A sample with fewer mapped reads is warned about as left out of the analyses (see
+        :func:`low_read_samples`).
 
     Returns
     -------
@@ -105,5 +139,11 @@ def read_tracking_table(
     for step in STEPS[1:]:
         pct = 100 * table[step] / table["input"].where(table["input"] > 0)
         table[f"pct_{step}"] = pct.round(2)
-    table["warning"] = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
+    warnings = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
+    excluded = low_read_samples(table.set_index("sample")["mapped"], min_mapped_reads)
+    for sample, reason in zip(excluded["sample"], excluded["reason"], strict=True):
+        i = samples.index(sample)
+        note = f"excluded from the analyses: {reason} (min_mapped_reads {min_mapped_reads})"
+        warnings[i] = f"{warnings[i]}; {note}" if warnings[i] else note
+    table["warning"] = warnings
     return table

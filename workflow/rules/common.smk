@@ -21,11 +21,14 @@ try:
         check_run_folder,
         config_errors,
         record_run_folder,
+        setting_conflicts,
+        stale_results,
     )
     from otuflow.clinical.table import ClinicalTableError, read_clinical_table
     from otuflow.features import feature_kind
     from otuflow.iupac import PrimerError, validate_primer
     from otuflow.plan import RunPlan
+    from otuflow.safety import system_folder_problem
     from otuflow.rule_args import (
         cutadapt_adapter_args,
         prepare_reference_args,
@@ -62,6 +65,9 @@ def _check_config():
             "config.yaml documents every key."
         )
     validate(config, schema)  # fills in the defaults
+    conflicts = setting_conflicts(config)
+    if conflicts:
+        raise WorkflowError("Config problem(s):\n  " + "\n  ".join(conflicts))
 
 
 _check_config()
@@ -99,6 +105,40 @@ except ValueError as error:
     raise WorkflowError(f"Config problem: {error}") from None
 
 OUT = PLAN.outdir
+if Path(OUT).exists() and not Path(OUT).is_dir():
+    raise WorkflowError(
+        f"Config problem: outdir {OUT!r} is a file, not a folder; choose a folder for the results."
+    )
+if system_folder_problem(OUT):
+    raise WorkflowError(
+        f"Config problem: outdir: {system_folder_problem(OUT)}; results need a folder of their "
+        "own (e.g. results, or /data/project/results)."
+    )
+if workflow.cores is not None and workflow.cores < 1:
+    raise WorkflowError(
+        f"--cores {workflow.cores}: give the number of cores to use (--cores 4), or --cores all "
+        "for every core of this machine."
+    )
+if len(SAMPLE_SHEET) < 2:
+    raise WorkflowError(
+        f"Sample sheet problem: {config['samples']} lists one sample "
+        f"({SAMPLE_SHEET.index[0]}). otuflow compares samples and groups (rarefaction, beta "
+        "diversity, differential abundance); add samples to the sheet."
+    )
+_present_groups = sorted(set(SAMPLE_SHEET["group"]), key=str)
+if len(_present_groups) < 2:
+    logger.warning(
+        f"otuflow: every sample of {config['samples']} is in one group "
+        f"({_present_groups[0]}): the OTU table, taxonomy, alpha and beta diversity and "
+        "composition are made, group tests (alpha tests, PERMANOVA, differential abundance) are "
+        "skipped and listed."
+    )
+# A sample needs this many mapped reads to count in composition and differential abundance.
+MIN_MAPPED_READS = (
+    config["tracking"]["min_mapped_reads"]
+    if config["tracking"]["min_mapped_reads"] is not None
+    else config["diversity"]["rarefaction_floor"]
+)
 SAMPLES = list(PLAN.samples)
 FEATURES = feature_kind(config)
 
@@ -111,6 +151,19 @@ except RunFolderError as error:
 
 onstart:
     record_run_folder(OUT, Path.cwd())
+
+
+_stale = stale_results(
+    OUT,
+    PLAN.final_outputs() + [f for fig in PLAN.figures() for f in PLAN.figure_files(fig)],
+    ("differential", "figures"),
+)
+if _stale:
+    logger.warning(
+        f"otuflow: {len(_stale)} file(s) in {OUT} are left from an earlier run with other samples "
+        f"or comparisons (e.g. {_stale[0]}); this run does not make them and the report does not "
+        "link them. Delete them, or use a new outdir, to keep only this run's results."
+    )
 
 for _skipped in PLAN.skipped:
     logger.warning(

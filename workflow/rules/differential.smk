@@ -6,6 +6,7 @@ rule composition:
         genus=rules.taxa_tables.output.genus,
         phylum=rules.taxa_tables.output.phylum,
         groups=rules.write_groups.output[0],
+        excluded=rules.read_tracking.output.excluded,
     output:
         genus=PLAN.path("relative_abundance", rank="genus"),
         phylum=PLAN.path("relative_abundance", rank="phylum"),
@@ -34,6 +35,7 @@ rule differential_abundance:
         table=rules.otu_table.output.tsv,
         taxonomy=rules.classify_otus.output[0],
         groups=rules.write_groups.output[0],
+        excluded=rules.read_tracking.output.excluded,
     output:
         **PLAN.differential_tables(),
     params:

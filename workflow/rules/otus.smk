@@ -30,6 +30,20 @@ rule dereplicate_pooled:
         uniques=f"{OUT}/work/otus/uniques.fasta",
     params:
         min_size=config["dereplicate"]["min_size"],
+        no_reads=(
+            f"otuflow: no read of any sample passed pair merging and quality filtering (merge: "
+            f"min_overlap {config['merge']['min_overlap']}, max_diffs "
+            f"{config['merge']['max_diffs']}; filter: length {config['filter']['min_length']}-"
+            f"{config['filter']['max_length']} nt, max_ee {config['filter']['max_ee']}, max_ns "
+            f"{config['filter']['max_ns']}). Counts per sample: {OUT}/work/merged/*.count and "
+            f"{OUT}/work/filtered/*.count. Set the filter length window around your amplicon's "
+            "length after primer removal."
+        ),
+        no_uniques=(
+            f"otuflow: no sequence occurs {config['dereplicate']['min_size']} or more times in "
+            f"the pooled reads, so there is nothing to cluster; lower dereplicate: min_size or "
+            f"check the read counts in {OUT}/work/filtered/*.count."
+        ),
     threads: 1
     resources:
         mem_mb=lambda wildcards, input, attempt: (1000 + int(3 * input.size_mb)) * attempt,
@@ -42,9 +56,13 @@ rule dereplicate_pooled:
         conda_env("vsearch")
     shell:
         "cat {input.samples:q} > {output.pooled:q}"
+        " && if [ ! -s {output.pooled:q} ]; then echo {params.no_reads:q} | tee {log:q} >&2;"
+        " exit 1; fi"
         " && vsearch --derep_fulllength {output.pooled:q}"
         " --strand plus --sizein --sizeout --minuniquesize {params.min_size}"
         " --output {output.uniques:q} --fasta_width 0 2> {log:q}"
+        " && if [ ! -s {output.uniques:q} ]; then echo {params.no_uniques:q} | tee -a {log:q}"
+        " >&2; exit 1; fi"
 
 
 rule denoise_asvs:

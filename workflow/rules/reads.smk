@@ -163,10 +163,12 @@ rule read_tracking:
         filtered=expand(rules.filter_reads.output.reads_count, sample=SAMPLES),
         table=PLAN.path("otu_table"),
     output:
-        PLAN.path("read_tracking"),
+        table=PLAN.path("read_tracking"),
+        excluded=PLAN.path("excluded_samples"),
     params:
         samples=SAMPLES,
         max_step_loss=config["tracking"]["max_step_loss"],
+        min_mapped_reads=MIN_MAPPED_READS,
     resources:
         mem_mb=1000,
         runtime=10,

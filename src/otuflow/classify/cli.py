@@ -42,7 +42,16 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
             keep_primers=args.keep_primers, silva_ranks=args.silva_ranks,
         )
         if not records:
-            raise ValueError(f"no reference sequences left after filtering: {report.summary()}")
+            hint = ""
+            if report.dropped_short and report.dropped_short >= report.total // 2:
+                hint = (f". Most are shorter than the minimum length of {min_length} nt"
+                        + (" (the default for whole 16S genes, used when the region is not "
+                           "cut)" if args.min_length is None and not args.primers else "")
+                        + ": for a reference already cut to the amplicon lower it (--min-length; "
+                        "in the workflow taxonomy: min_reference_length, e.g. 300)")  # fmt: skip
+            raise ValueError(
+                f"no reference sequences left after filtering: {report.summary()}{hint}"
+            )
         write_reference(records, args.out_fasta, args.out_taxonomy)
         if args.out_sintax:
             write_sintax_reference(records, args.out_sintax)
@@ -164,13 +173,14 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out-fasta", required=True)
     p.add_argument("--out-taxonomy", required=True)
     p.add_argument("--out-sintax", help="also write a SINTAX-format database FASTA")
-    p.set_defaults(func=_cmd_prepare)
+    p.set_defaults(func=_cmd_prepare, inputs=("fasta", "taxonomy", "silva_ranks"),
+                   outputs=("out_fasta", "out_taxonomy", "out_sintax"))
 
     p = subparsers.add_parser("fetch-silva", help="download a release file, verifying its MD5")
     p.add_argument("--url", required=True)
     p.add_argument("--md5", required=True)
     p.add_argument("--out", required=True)
-    p.set_defaults(func=_cmd_fetch)
+    p.set_defaults(func=_cmd_fetch, inputs=(), outputs=("out",))
 
     p = subparsers.add_parser("train", help="train the RDP naive Bayesian classifier")
     p.add_argument("--reference", required=True, help="reference FASTA (prepared or any format)")
@@ -179,7 +189,7 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--leaf-rank", default="genus", choices=["genus", "species"])
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--out", required=True, help="model file (.npz)")
-    p.set_defaults(func=_cmd_train)
+    p.set_defaults(func=_cmd_train, inputs=("reference", "taxonomy"), outputs=("out",))
 
     p = subparsers.add_parser("classify", help="classify sequences (RDP naive Bayes + bootstrap)")
     p.add_argument("--model", help="model from 'otuflow train'")
@@ -188,7 +198,8 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cache-dir", help="cache the model trained from --reference here")
     p.add_argument("--bootstraps", type=int, default=100)
     _add_query_options(p)
-    p.set_defaults(func=_cmd_classify)
+    p.set_defaults(func=_cmd_classify, inputs=("query", "model", "reference", "taxonomy"),
+                   outputs=("out",))
 
     p = subparsers.add_parser("sintax", help="classify with vsearch --sintax (same output)")
     p.add_argument("--reference", help="reference to build the SINTAX database from")
@@ -196,14 +207,16 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help="existing SINTAX database FASTA (instead of --reference)")
     p.add_argument("--raw-out", help="keep vsearch's tabbed output here")
     _add_query_options(p)
-    p.set_defaults(func=_cmd_sintax_checked)
+    p.set_defaults(func=_cmd_sintax_checked, inputs=("query", "reference", "taxonomy", "db"),
+                   outputs=("out", "raw_out"))
 
     p = subparsers.add_parser("taxa-tables", help="genus and phylum x sample count tables")
     p.add_argument("--otu-table", required=True, help="OTU table TSV (OTU_ID, sample counts)")
     p.add_argument("--taxonomy", required=True, help="otu_taxonomy.tsv")
     p.add_argument("--genus-out")
     p.add_argument("--phylum-out")
-    p.set_defaults(func=_cmd_tables)
+    p.set_defaults(func=_cmd_tables, inputs=("otu_table", "taxonomy"),
+                   outputs=("genus_out", "phylum_out"))
 
 
 def _cmd_sintax_checked(args: argparse.Namespace) -> int:

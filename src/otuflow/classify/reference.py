@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from otuflow.atomic import atomic_path
 from otuflow.fastx import open_text, read_fasta
 
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
@@ -451,7 +452,12 @@ def write_reference(
     """Write a prepared reference: single-line FASTA (``>ID``) and ``Feature ID<TAB>Taxon`` TSV."""
     for p in (fasta_out, taxonomy_out):
         Path(p).parent.mkdir(parents=True, exist_ok=True)
-    with open(fasta_out, "w") as fa, open(taxonomy_out, "w") as tx:
+    with (
+        atomic_path(fasta_out) as fasta_tmp,
+        atomic_path(taxonomy_out) as taxonomy_tmp,
+        open(fasta_tmp, "w") as fa,
+        open(taxonomy_tmp, "w") as tx,
+    ):
         tx.write("Feature ID\tTaxon\n")
         for r in records:
             fa.write(f">{r.id}\n{r.seq}\n")
@@ -483,7 +489,7 @@ def load_prepared(
 def write_sintax_reference(records: Sequence[ReferenceRecord], out: str | os.PathLike) -> None:
     """Write records as a SINTAX database FASTA (``>ID;tax=d:..,p:..,...,s:..;``)."""
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w") as fh:
+    with atomic_path(out) as tmp, open(tmp, "w") as fh:
         for r in records:
             tax = ",".join(f"{p}:{n}" for p, n in zip(PREFIXES, r.lineage, strict=False))
             fh.write(f">{r.id};tax={tax};\n{r.seq}\n")

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from otuflow.atomic import atomic_path
 from otuflow.classify.reference import PREFIXES, RANKS, is_placeholder
 
 UNASSIGNED = "Unassigned"
@@ -97,7 +98,8 @@ def build_taxonomy_table(
 def write_taxonomy_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write the taxonomy table as TSV (``\\n`` line ends, no index)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, sep="\t", index=False, lineterminator="\n")
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, lineterminator="\n")
 
 
 def read_taxonomy_table(path: str | os.PathLike) -> pd.DataFrame:
@@ -188,4 +190,5 @@ def summarise_by_rank(otu_table: pd.DataFrame, taxonomy: pd.DataFrame, rank: str
 def write_count_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Write a taxon x sample table as TSV."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, sep="\t", lineterminator="\n")
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", lineterminator="\n")

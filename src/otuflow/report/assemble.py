@@ -34,6 +34,7 @@ from otuflow.report.methods import (
 from otuflow.report.patients import patients_section
 from otuflow.software import PYTHON_KEY, TOOLS, read_versions
 from otuflow.stats.beta_metrics import metric_name
+from otuflow.tsv import read_tsv
 
 PathLike = str | os.PathLike
 RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
@@ -68,7 +69,7 @@ class _Inputs:
     def table(self, name: str, index_col=None) -> pd.DataFrame:
         path = self.path(name)
         try:
-            return pd.read_csv(path, sep="\t", index_col=index_col)
+            return read_tsv(path, index_col=index_col)
         except (OSError, ValueError) as error:
             raise ReportInputError(f"report input {name!r}: cannot read {path}: {error}") from None
 
@@ -194,9 +195,17 @@ def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]
         f"than {pct(config['tracking']['max_step_loss'])} of its reads at one step is flagged "
         "in the warning column."
     )
-    return Section("Read tracking", intro, figures=figures,
-                   tables=[TableRef("Read tracking", inputs.path("read_tracking"),
-                                    max_rows=200)])  # fmt: skip
+    excluded = inputs.table("excluded_samples")
+    tables = [TableRef("Read tracking", inputs.path("read_tracking"), max_rows=200)]
+    if len(excluded):
+        intro += (
+            f" {len(excluded)} sample(s) had too few reads mapped to OTUs and are left out of "
+            "composition and differential abundance (and, below the rarefaction depth, of alpha "
+            f"and beta diversity): {', '.join(excluded['sample'])}."
+        )
+        tables.append(TableRef("Samples left out of the analyses", excluded,
+                               link=inputs.path("excluded_samples")))  # fmt: skip
+    return Section("Read tracking", intro, figures=figures, tables=tables)
 
 
 def _taxonomy_section(

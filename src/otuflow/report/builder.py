@@ -24,6 +24,7 @@ from otuflow.atomic import atomic_path
 from otuflow.plots._style import PNG_DPI
 from otuflow.report._css import CSS
 from otuflow.report.tables import dataframe_to_html
+from otuflow.tsv import read_tsv
 
 DEFAULT_MAX_ROWS = 50
 
@@ -224,7 +225,7 @@ def _table_html(tab: TableRef, number: int, root: Path, check_files: bool) -> st
         rel = _rel(tab.data, root)
         path = _on_disk(rel, root)
         try:
-            df = pd.read_csv(path, sep="\t")
+            df = read_tsv(path)
         except (OSError, ValueError) as exc:
             raise ReportInputError(
                 f"report table {tab.title!r}: cannot read TSV {path}: {exc}"

@@ -19,12 +19,13 @@ from otuflow.report.methods import ELLIPSE_LEVEL
 from otuflow.samplesheet import read_group_table
 from otuflow.stats.beta_metrics import metric_title
 from otuflow.stats.comparisons import Comparison
+from otuflow.tsv import read_tsv
 
 PathLike = str | os.PathLike
 
 
 def _tsv(path: PathLike, index_col=0) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", index_col=index_col)
+    return read_tsv(path, index_col=index_col)
 
 
 def draw_read_tracking(tracking: PathLike, groups: PathLike, colors, order, out: Path) -> None:

@@ -51,7 +51,8 @@ def add_subcommands(subparsers: argparse._SubParsersAction) -> None:
         "--pairs-per-sample", type=int, default=5000, help="read pairs per sample (default 5000)"
     )
     parser.add_argument(
-        "--force", action="store_true", help="replace the output folder whatever it holds"
+        "--force", action="store_true",
+        help="replace an output folder holding an earlier simulated cohort",
     )
     parser.set_defaults(func=run)
 

@@ -14,6 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from otuflow.safety import (
+    UnsafeOutputError,
+    check_force_replace,
+    folder_contents,
+    system_folder_problem,
+)
 from otuflow.simulate import readme, writers
 from otuflow.simulate.chimeras import CHIMERA_FRACTION, make_chimeras
 from otuflow.simulate.clinical import clinical_record, sample_id
@@ -35,6 +41,11 @@ class CohortExistsError(ValueError):
 
 def _rng(seed: int, *key: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def is_simulated_cohort(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds the parameter record every simulated cohort has (its marker)."""
+    return (Path(folder) / "truth" / "params.json").is_file()
 
 
 def existing_cohort_problem(out_dir: str | os.PathLike, params: CohortParams) -> str | None:
@@ -97,7 +108,8 @@ def simulate_cohort(
     pairs_per_sample : int
         Read pairs per sample.
     force : bool
-        Replace a non-empty ``out_dir`` whatever it holds.
+        Replace a non-empty ``out_dir`` that holds an earlier simulated cohort (never another
+        folder, a system or home folder, the current folder or a git working tree).
 
     Returns
     -------
@@ -107,7 +119,8 @@ def simulate_cohort(
     Raises
     ------
     CohortExistsError
-        If ``out_dir`` is a file, or a non-empty folder holding something else, and not ``force``.
+        If ``out_dir`` is a file, or a non-empty folder holding something else (with ``force``:
+        anything but an earlier simulated cohort), saying what ``force`` would delete.
     ValueError
         For invalid parameters.
     """
@@ -116,13 +129,25 @@ def simulate_cohort(
     out = given.resolve()
     if out.exists() and not out.is_dir():
         raise CohortExistsError(f"{out} is a file; give a folder path for the cohort.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        problem = existing_cohort_problem(out, params)
-        if problem is None:
-            return given
-        raise CohortExistsError(
-            f"{problem}. Choose an empty or new folder, or pass --force (force=True) to replace it."
-        )
+    if out.is_dir() and any(out.iterdir()):
+        if force:
+            try:
+                check_force_replace(given, is_simulated_cohort, "simulated cohort "
+                                    "(truth/params.json, which otuflow simulate writes)")
+            except UnsafeOutputError as error:
+                raise CohortExistsError(str(error)) from None
+        else:
+            problem = existing_cohort_problem(out, params)
+            if problem is None:
+                return given
+            raise CohortExistsError(
+                f"{problem}. Choose an empty or new folder"
+                + (", or pass --force (force=True) to replace it: it would delete "
+                   f"{folder_contents(out)}" if is_simulated_cohort(out) else "")
+                + "."
+            )  # fmt: skip
+    elif system_folder_problem(given):
+        raise CohortExistsError(f"{system_folder_problem(given)}; give a folder of its own.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

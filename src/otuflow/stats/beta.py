@@ -43,6 +43,7 @@ from skbio.stats.distance import permdisp as skbio_permdisp
 from skbio.stats.ordination import pcoa
 from threadpoolctl import threadpool_limits
 
+from otuflow.atomic import atomic_path
 from otuflow.stats._inputs import StatsInputError, check_counts, check_groups
 from otuflow.stats.beta_metrics import METRICS
 from otuflow.stats.betadisper import CENTRES, permdisp_vegan
@@ -50,6 +51,7 @@ from otuflow.stats.comparisons import Comparison, plan_comparisons
 from otuflow.stats.nmds import NmdsFit, nmds_search
 from otuflow.stats.permdisp import permdisp_median
 from otuflow.stats.qvalue import benjamini_hochberg
+from otuflow.tsv import read_tsv
 
 PERMDISP_DEFINITIONS = ("vegan", "scikit-bio")
 
@@ -137,12 +139,13 @@ def beta_diversity(
 def write_distance_matrix(dm: DistanceMatrix, path: str | Path) -> None:
     """Write a square tab-separated matrix (blank corner cell, IDs on both axes, 17 digits)."""
     frame = pd.DataFrame(dm.data, index=list(dm.ids), columns=list(dm.ids))
-    frame.to_csv(path, sep="\t", float_format="%.17g", index_label="")
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", float_format="%.17g", index_label="")
 
 
 def read_distance_matrix(path: str | Path) -> DistanceMatrix:
     """Read a square TSV written by :func:`write_distance_matrix` (or QIIME)."""
-    frame = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+    frame = read_tsv(path, index_col=0)
     frame.index = frame.index.astype(str)
     if list(frame.index) != list(frame.columns):
         raise StatsInputError(f"{path}: row and column IDs of the distance matrix differ")
