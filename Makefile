@@ -27,13 +27,14 @@ tools:
 test-tools:
 	tools/install_external_tools.sh --with-test-tools
 
-demo/samples.tsv: | $(VENV)/.installed
-	$(BIN)/otuflow simulate --out demo --seed 42
+demo/clinical.tsv: | $(VENV)/.installed
+	# --force: replaces only a demo cohort an older otuflow simulated here (never other files)
+	$(BIN)/otuflow simulate --out demo --seed 42 --force
 
-demo: setup demo/samples.tsv
+demo: setup demo/clinical.tsv
 	$(BIN)/snakemake --cores $(CORES)
 
-dry-run: setup demo/samples.tsv
+dry-run: setup demo/clinical.tsv
 	$(BIN)/snakemake -n
 
 lint: $(VENV)/.installed
