@@ -96,7 +96,8 @@ def test_without_a_configfile_the_repository_config_is_read(tmp_path, cohort):
         [str(VENV_BIN / "snakemake"), "--snakefile", str(REPO / "Snakefile"), "--dry-run",
          "--cores", "1", "--config", f"samples={cohort / 'samples.tsv'}",
          f"taxonomy={{reference_fasta: {reference['reference_fasta']}, "
-         f"reference_taxonomy: {reference['reference_taxonomy']}}}"],
+         f"reference_taxonomy: {reference['reference_taxonomy']}}}",
+         f"clinical={{table: {cohort / 'clinical.tsv'}}}"],
         capture_output=True, text=True, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]

@@ -199,9 +199,10 @@ def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]
     tables = [TableRef("Read tracking", inputs.path("read_tracking"), max_rows=200)]
     if len(excluded):
         intro += (
-            f" {len(excluded)} sample(s) had too few reads mapped to OTUs and are left out of "
-            "composition and differential abundance (and, below the rarefaction depth, of alpha "
-            f"and beta diversity): {', '.join(excluded['sample'])}."
+            f" {len(excluded)} sample(s) had too few reads mapped to "
+            f"{feature_kind(config).noun}s and are left out of composition and differential "
+            "abundance (and, below the rarefaction depth, of alpha and beta diversity): "
+            f"{', '.join(excluded['sample'])}."
         )
         tables.append(TableRef("Samples left out of the analyses", excluded,
                                link=inputs.path("excluded_samples")))  # fmt: skip
