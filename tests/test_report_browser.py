@@ -17,7 +17,7 @@ from report_browser import WIDTHS, chromium, render, screenshot
 pytestmark = [pytest.mark.slow, pytest.mark.external]
 
 SECTIONS = ["Samples and groups", "Read tracking", "OTUs and taxonomy", "Alpha diversity",
-            "Beta diversity", "Differential abundance", "Methods"]  # fmt: skip
+            "Beta diversity", "Differential abundance", "Patients", "Methods"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,8 @@ def report(demo_run, tmp_path_factory):
     results = demo_run[2] / "results"
     alone = tmp_path_factory.mktemp("emailed") / "report.html"
     shutil.copy(results / "report.html", alone)  # nothing beside it
-    return alone, len(list((results / "figures").glob("*.png")))
+    # every figure the run drew: figures/ and, with a clinical table (the demo has one), clinical/
+    return alone, len([*results.glob("figures/*.png"), *results.glob("clinical/*.png")])
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
