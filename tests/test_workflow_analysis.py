@@ -6,7 +6,7 @@ with `make demo`'s config), checked against the simulator's ground truth.
 
 from __future__ import annotations
 
-import re
+import base64
 import subprocess
 from html.parser import HTMLParser
 
@@ -118,17 +118,18 @@ class _Links(HTMLParser):
                 self.targets.add(value)
 
 
-def test_report_links_every_figure(demo):
+def test_report_embeds_every_figure(demo):
+    """The report is one file: every PNG the run drew is embedded byte for byte, and no link or
+    image points outside the page."""
     _, out = demo
     html = (out / "report.html").read_text()
     parser = _Links()
     parser.feed(html)
-    figures = sorted(p.relative_to(out).as_posix() for p in (out / "figures").glob("*.png"))
-    assert len(figures) >= 17
-    missing = [f for f in figures if f not in parser.targets]
-    assert not missing
-    for target in parser.targets:
-        if not re.match(r"^(#|https?:)", target):
-            assert (out / target).is_file(), target
+    drawn = sorted([*out.glob("figures/*.png"), *out.glob("clinical/*.png")])
+    assert len(drawn) >= 17
+    embedded = [base64.b64decode(t.split(",", 1)[1]) for t in parser.targets
+                if t.startswith("data:image/png;base64,")]  # fmt: skip
+    assert sorted(embedded) == sorted(p.read_bytes() for p in drawn)
+    assert [t for t in parser.targets if not t.startswith(("#", "data:"))] == []
     for word in ("PERMANOVA", "Metastats", "VSEARCH", "Chao1", "Opioid-T"):
         assert word.lower() in html.lower()
