@@ -114,9 +114,11 @@ if system_folder_problem(OUT):
         f"Config problem: outdir: {system_folder_problem(OUT)}; results need a folder of their "
         "own (e.g. results, or /data/project/results)."
     )
-if workflow.cores is not None and workflow.cores < 1:
+# (workflow.cores raises when no --cores is given, as with a cluster executor)
+_cores = workflow.resource_settings.cores
+if _cores is not None and _cores < 1:
     raise WorkflowError(
-        f"--cores {workflow.cores}: give the number of cores to use (--cores 4), or --cores all "
+        f"--cores {_cores}: give the number of cores to use (--cores 4), or --cores all "
         "for every core of this machine."
     )
 if len(SAMPLE_SHEET) < 2:
