@@ -5,7 +5,7 @@ import sys
 from otuflow.atomic import atomic_path
 from otuflow.otutable import read_otu_tsv
 from otuflow.snakemake_io import log_to
-from otuflow.tracking import low_read_samples, read_tracking_table
+from otuflow.tracking import excluded_samples, read_tracking_table
 from otuflow.tsv import read_tsv, write_tsv
 
 sm = snakemake  # noqa: F821
@@ -24,7 +24,7 @@ with log_to(sm.log[0]):
     )
     with atomic_path(sm.output.table) as tmp:
         table.to_csv(tmp, sep="\t", index=False, lineterminator="\n")
-    excluded = low_read_samples(
+    excluded = excluded_samples(
         table.set_index("sample")["mapped"], sm.params.min_mapped_reads, earlier
     )
     write_tsv(excluded, sm.output.excluded)

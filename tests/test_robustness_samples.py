@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO, require_tools, write_config
 from otuflow.checks import setting_conflicts, stale_results
 from otuflow.simulate import simulate_cohort
-from otuflow.tracking import low_read_samples, read_tracking_table
+from otuflow.tracking import excluded_samples, read_tracking_table
 from otuflow.tsv import read_tsv, write_tsv
 
 # Pass the sample-ID pattern, but pandas' defaults read them as missing values or numbers.
@@ -350,14 +350,23 @@ def test_read_tsv_keeps_ids_as_text(tmp_path):
     assert back.index.tolist() == ids
 
 
-def test_low_read_samples_lists_zero_and_tiny_samples():
+def test_excluded_samples_lists_zero_and_tiny_samples():
     mapped = pd.Series({"a": 0, "b": 999, "c": 1000, "d": 25000})
-    table = low_read_samples(mapped, 1000)
+    table = excluded_samples(mapped, 1000)
     assert table.to_dict("list") == {
         "sample": ["a", "b"], "mapped": [0, 999],
         "reason": ["no reads left", "fewer mapped reads than 1000"],
     }  # fmt: skip
-    assert low_read_samples(mapped, 0).empty
+    assert excluded_samples(mapped, 0).empty
+    # an earlier step's reason (input, primer check) comes first, whatever the mapped reads
+    earlier = {"a": "no reads in the input files", "d": "only 3.0% of read pairs carry the "
+               "primers (minimum 20%)", "c": ""}  # fmt: skip
+    table = excluded_samples(mapped, 1000, earlier)
+    assert table.to_dict("list") == {
+        "sample": ["a", "b", "d"], "mapped": [0, 999, 25000],
+        "reason": ["no reads in the input files", "fewer mapped reads than 1000",
+                   "only 3.0% of read pairs carry the primers (minimum 20%)"],
+    }  # fmt: skip
 
 
 def test_read_tracking_warns_about_excluded_samples(tmp_path):

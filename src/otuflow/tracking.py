@@ -46,7 +46,7 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
     return "; ".join(warnings)
 
 
-def low_read_samples(
+def excluded_samples(
     mapped: pd.Series, min_mapped_reads: int, earlier: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """Samples left out of the analyses: those an earlier step left out (no reads in the input,
@@ -122,7 +122,7 @@ def read_tracking_table(
         A sample losing more than this fraction at one step gets a warning.
     min_mapped_reads : int
         A sample with fewer mapped reads is warned about as left out of the analyses (see
-        :func:`low_read_samples`).
+        :func:`excluded_samples`).
     earlier : mapping of str to str, optional
         Sample -> why an earlier step left it out; warned about likewise.
 
@@ -149,7 +149,7 @@ def read_tracking_table(
         pct = 100 * table[step] / table["input"].where(table["input"] > 0)
         table[f"pct_{step}"] = pct.round(2)
     warnings = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
-    excluded = low_read_samples(table.set_index("sample")["mapped"], min_mapped_reads, earlier)
+    excluded = excluded_samples(table.set_index("sample")["mapped"], min_mapped_reads, earlier)
     for sample, reason in zip(excluded["sample"], excluded["reason"], strict=True):
         i = samples.index(sample)
         note = f"excluded from the analyses: {reason}"
