@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from otuflow.fastq_check import FastqError, check_fastq_pair
+from otuflow.fastq_check import FastqError, check_fastq_pair, holds_no_reads
 
 
 def _fastq(path, reads, gz=False, quality="I"):
@@ -34,6 +34,28 @@ def test_empty_file(tmp_path):
     r1, r2 = _fastq(tmp_path / "1.fq", []), _fastq(tmp_path / "2.fq", [])
     with pytest.raises(FastqError, match=r"sample A: .*1.fq holds no reads"):
         check_fastq_pair(r1, r2, "A")
+
+
+def test_empty_pair_allowed_for_the_workflow_but_not_one_empty_mate(tmp_path):
+    r1, r2 = _fastq(tmp_path / "1.fq.gz", [], gz=True), _fastq(tmp_path / "2.fq", [])
+    stats = check_fastq_pair(r1, r2, "A", min_length=5, allow_empty=True)
+    assert (stats.pairs, stats.mean_length_r1, stats.mean_length_r2) == (0, 0.0, 0.0)
+    full = _fastq(tmp_path / "full.fq", READS)
+    with pytest.raises(FastqError, match=r"sample A: .*1.fq.gz ends after 0 reads but .*full.fq"):
+        check_fastq_pair(r1, full, "A", allow_empty=True)
+    with pytest.raises(FastqError, match=r"sample A: .*2.fq ends after 0 reads but .*full.fq"):
+        check_fastq_pair(full, r2, "A", allow_empty=True)
+
+
+def test_holds_no_reads_only_for_files_that_decompress_to_nothing(tmp_path):
+    assert holds_no_reads(_fastq(tmp_path / "e.fq", []))
+    assert holds_no_reads(_fastq(tmp_path / "e.fq.gz", [], gz=True))  # a 20-byte gzip stream
+    assert not holds_no_reads(_fastq(tmp_path / "r.fq.gz", READS, gz=True))
+    (tmp_path / "blank.fq").write_text("\n")  # not empty: check_fastq_pair says what is wrong
+    assert not holds_no_reads(tmp_path / "blank.fq")
+    broken = tmp_path / "broken.fq.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    assert not holds_no_reads(broken)
 
 
 def test_truncated_gzip(tmp_path):

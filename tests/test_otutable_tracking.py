@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from otuflow.checks import PrimerCheckError, check_trimming
+from otuflow.checks import PrimerCheckError, primer_trimming_table
 from otuflow.otutable import build_otu_table, write_biom, write_otu_tsv
 from otuflow.tracking import read_tracking_table
 
@@ -117,9 +117,44 @@ def test_a_count_file_that_is_not_a_count_is_reported(tmp_path, text):
         read_tracking_table(["A"], [rep], [bad], [good], pd.DataFrame({"A": [0]}), 0.5)
 
 
-def test_primer_check_stops_when_primers_are_missing(tmp_path):
-    assert check_trimming(_report(tmp_path / "ok.json", 100, 85), "A", 0.2) == 0.85
-    with pytest.raises(PrimerCheckError, match=r"sample B: only 3 of 100 .*primers: trim: false"):
-        check_trimming(_report(tmp_path / "bad.json", 100, 3), "B", 0.2)
-    with pytest.raises(PrimerCheckError, match="no reads"):
-        check_trimming(_report(tmp_path / "empty.json", 0, 0), "C", 0.2)
+def _primer_table(tmp_path, counts: dict, min_fraction=0.2):
+    reports = [_report(tmp_path / f"{s}.json", n_in, n_out) for s, (n_in, n_out) in counts.items()]
+    return primer_trimming_table(reports, list(counts), min_fraction)
+
+
+def test_primer_check_leaves_out_a_minority_of_samples_without_primers(tmp_path):
+    table = _primer_table(tmp_path, {"A": (100, 85), "B": (100, 3), "C": (200, 150),
+                                     "D": (0, 0), "E": (1000, 200)})  # fmt: skip
+    excluded = dict(zip(table["sample"], table["excluded"], strict=True))
+    assert excluded == {
+        "A": "", "B": "only 3.0% of read pairs carry the primers (minimum 20%)", "C": "",
+        "D": "no reads in the input files", "E": "",  # exactly at the minimum: kept
+    }  # fmt: skip
+    assert table["fraction"].tolist() == [0.85, 0.03, 0.75, 0.0, 0.2]
+    # 3 of 7 below: a minority, left out without stopping the run
+    minority = _primer_table(tmp_path, {"A": (100, 85), "B": (100, 2), "C": (100, 1),
+                                        "D": (100, 3), "E": (100, 90), "F": (100, 95),
+                                        "G": (100, 99)})  # fmt: skip
+    assert minority["excluded"].ne("").tolist() == [False, True, True, True, False, False, False]
+    # the check switched off leaves out only the sample without reads
+    off = _primer_table(tmp_path, {"A": (100, 85), "B": (100, 0), "D": (0, 0)}, 0)
+    assert off["excluded"].tolist() == ["", "", "no reads in the input files"]
+
+
+@pytest.mark.parametrize("counts,why", [
+    # half of the samples with reads below the minimum (the empty sample does not count)
+    ({"A": (100, 85), "B": (100, 3), "C": (100, 1), "D": (100, 90), "E": (0, 0)},
+     "2 of the 4 samples with reads are below the minimum"),
+    ({"A": (100, 0), "B": (100, 1), "C": (100, 2)},
+     "3 of the 3 samples with reads are below the minimum"),
+    # one of two samples with reads below: only one would be left
+    ({"A": (100, 85), "B": (100, 2), "C": (0, 0), "D": (0, 0)},
+     "1 of the 2 samples with reads are below the minimum"),
+])  # fmt: skip
+def test_primer_check_stops_when_the_primers_do_not_fit_the_cohort(tmp_path, counts, why):
+    with pytest.raises(PrimerCheckError) as error:
+        _primer_table(tmp_path, counts)
+    message = str(error.value)
+    assert why in message
+    assert "sample B: only " in message and "carry the configured primers (minimum 20%)" in message
+    assert "primers: trim: false" in message and "min_fraction_with_primers" in message

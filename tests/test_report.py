@@ -235,9 +235,9 @@ def test_report_of_a_run_states_the_default_parameters(tmp_path):
         "RDP naive Bayesian classifier (Wang et al. 2007)", "100 bootstrap trials",
         "confidence below 0.8", "Ranks below the RDP cut-off (0.8)",
         "rarefied to 1,200 reads (the smallest sample total of at least 1,000 reads",
-        "1 sample(s) had fewer reads and were left out: S08.",
-        "1 sample(s) had too few reads mapped to OTUs and are left out of composition and "
-        "differential abundance", "beta diversity): S08.",
+        "1 sample(s) were left out (below the depth, or excluded): S08.",
+        "1 sample(s) are left out of composition, differential abundance and alpha and beta "
+        "diversity: S08 (fewer mapped reads than 1000).",
         "compare_alpha_diversity (999 Monte Carlo permutations)",
         "PERMANOVA (Anderson 2001; 999 permutations)",
         "PERMDISP (Anderson 2006; distances to group spatial medians as vegan's betadisper, "

@@ -364,7 +364,7 @@ def _damaged_pairs(cohort: Path, folder: Path) -> dict[str, tuple[Path, Path]]:
         pairs[name] = (_write(folder / f"{name}_R1.fastq", one),
                        _write(folder / f"{name}_R2.fastq", two))  # fmt: skip
 
-    pair("empty", [], [])
+    pair("halfempty", [], r2)  # both files empty: the sample is left out (test_robustness_samples)
     (folder / "truncgz_R1.fastq.gz").write_bytes(raw[: len(raw) // 2])
     pairs["truncgz"] = (folder / "truncgz_R1.fastq.gz", _write(folder / "truncgz_R2.fastq", r2))
     (folder / "notfastq_R1.fastq").write_text(">read1\nACGTACGT\n>read2\nACGTACGT\n")
@@ -381,7 +381,8 @@ def _damaged_pairs(cohort: Path, folder: Path) -> dict[str, tuple[Path, Path]]:
 
 
 BAD_FASTQ = {
-    "empty": ["sample empty:", "empty_R1.fastq holds no reads; remove the sample or fix the file"],
+    "halfempty": ["sample halfempty:", "halfempty_R1.fastq ends after 0 reads but",
+                  "halfempty_R2.fastq has more", "R1 and R2 must hold the same reads"],
     "truncgz": ["truncgz_R1.fastq.gz: the gzip stream is broken", "truncated or damaged",
                 "Copy or download it again"],
     "notfastq": ["notfastq_R1.fastq: line 1 does not start a FASTQ record",
@@ -455,6 +456,8 @@ def test_primers_in_almost_no_reads_stop_the_run(wrong_primer_runs):
         "carry the configured primers (minimum 20%)",
         "Check 'primers: forward/reverse' in the config",
         "set 'primers: trim: false'", "logs/check_primers.log",
+        "The configured primers do not fit this cohort (6 of the 6 samples with reads are below "
+        "the minimum)",
     )  # fmt: skip
     # the failed check leaves no table that looks complete
     assert not target.exists()
@@ -466,6 +469,7 @@ def test_primer_check_threshold_is_configurable(wrong_primer_runs):
     table = pd.read_csv(target, sep="\t", index_col="sample")
     assert table.loc["S01", "pairs_in"] == 600
     assert table.loc["S01", "fraction"] < 0.2
+    assert table["excluded"].isna().all()  # switched off: no sample is left out
 
 
 # --- references ---------------------------------------------------------------------------------
@@ -556,7 +560,9 @@ def test_sample_below_rarefaction_depth_is_dropped_and_listed(small_groups_run):
     assert list(dropped["sample"]) == ["S02"]
     row = dropped.iloc[0]
     assert row["reads"] < row["depth"] and row["depth"] >= 300
-    assert row["reason"] == f"fewer reads than the rarefaction depth ({row['depth']})"
+    # below tracking: min_mapped_reads (the rarefaction floor, 300) it is left out of every
+    # analysis before the depth is chosen, and listed with that reason
+    assert row["reason"] == "excluded from the analyses: fewer mapped reads than 300"
     rarefied = pd.read_csv(small_groups_run / "alpha" / "rarefied_otu_table.tsv", sep="\t",
                            index_col=0)  # fmt: skip
     assert list(rarefied.columns) == ["C01", "C02", "S01", "T01"]

@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO, require_tools, write_config
 from otuflow.checks import setting_conflicts, stale_results
 from otuflow.simulate import simulate_cohort
-from otuflow.tracking import low_read_samples, read_tracking_table
+from otuflow.tracking import excluded_samples, read_tracking_table
 from otuflow.tsv import read_tsv, write_tsv
 
 # Pass the sample-ID pattern, but pandas' defaults read them as missing values or numbers.
@@ -76,10 +76,25 @@ def cohort(tmp_path_factory) -> Path:
                            samples_per_group=(2, 2, 2), pairs_per_sample=600)  # fmt: skip
 
 
+def _without_primers(cohort: Path, folder: Path) -> tuple[Path, Path]:
+    """Every pair of the six cohort samples (3,600), R1 replaced by random bases in all but 3 of
+    20 pairs: 15 % carry the primers (minimum 20 %), yet the sample maps well over 300 reads."""
+    rng = np.random.default_rng(11)
+    r1, r2 = [], []
+    for sample in ("C01", "C02", "S01", "S02", "T01", "T02"):
+        r1 += _records(cohort / "reads" / f"{sample}_R1.fastq.gz")
+        r2 += _records(cohort / "reads" / f"{sample}_R2.fastq.gz")
+    for i, record in enumerate(r1):
+        if i % 20 >= 3:
+            record[1] = "".join(rng.choice(list("ACGT"), len(record[1])))
+    return _write(folder / "noprimer_R1.fastq", r1), _write(folder / "noprimer_R2.fastq", r2)
+
+
 @pytest.fixture(scope="module")
 def extreme_run(cohort, tmp_path_factory):
-    """The six cohort samples under odd IDs, plus TRUE (no read survives merging) and tiny
-    (60 pairs: below the minimum of mapped reads); then the same outdir reused for a smaller
+    """The six cohort samples under odd IDs, plus TRUE (no read survives merging), tiny
+    (60 pairs: below the minimum of mapped reads), empty (FASTQ files without reads) and
+    noprimer (most pairs without the primers); then the same outdir reused for a smaller
     one-group cohort."""
     require_tools("vsearch", "cutadapt", "mafft", "FastTree")
     root = tmp_path_factory.mktemp("extreme-run")
@@ -87,6 +102,9 @@ def extreme_run(cohort, tmp_path_factory):
     for mate in ("R1", "R2"):
         records = _records(cohort / "reads" / f"S01_{mate}.fastq.gz")
         _write(root / f"tiny_{mate}.fastq", records[:60])
+    with gzip.open(root / "empty_R1.fastq.gz", "wt"), gzip.open(root / "empty_R2.fastq.gz", "wt"):
+        pass  # valid gzip streams of no reads
+    noprimer_r1, noprimer_r2 = _without_primers(cohort, root)
     reads = {s: (cohort / "reads" / f"{s}_R1.fastq.gz", cohort / "reads" / f"{s}_R2.fastq.gz")
              for s in ("C01", "C02", "S01", "S02", "T01", "T02")}  # fmt: skip
     rows = [(new, *reads[old], group) for new, old, group in zip(
@@ -94,6 +112,8 @@ def extreme_run(cohort, tmp_path_factory):
         strict=True)]  # fmt: skip
     rows.insert(2, ("TRUE", empty_r1, empty_r2, "Control"))
     rows.insert(5, ("tiny", root / "tiny_R1.fastq", root / "tiny_R2.fastq", "Opioid-S"))
+    rows.append(("empty", root / "empty_R1.fastq.gz", root / "empty_R2.fastq.gz", "Opioid-T"))
+    rows.append(("noprimer", noprimer_r1, noprimer_r2, "Control"))
     sheet = root / "samples.tsv"
     sheet.write_text("sample\tr1\tr2\tgroup\n" + "".join("\t".join(map(str, r)) + "\n"
                                                           for r in rows))  # fmt: skip
@@ -109,15 +129,16 @@ def extreme_run(cohort, tmp_path_factory):
                                                          for r in rows[:2]))  # fmt: skip
     second = snakemake(_config(root, cohort, small, out), root / "wd")
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-6000:]
-    return out, first_results, [r[0] for r in rows], snapshot, second
+    return out, first_results, [r[0] for r in rows], snapshot, second, first
 
 
 @pytest.mark.slow
 @pytest.mark.external
 def test_odd_ids_stay_text_and_empty_and_tiny_samples_are_left_out(extreme_run):
-    _, out, samples, snapshot, _ = extreme_run
+    _, out, samples, snapshot, _, _ = extreme_run
     report = (out / "report.html").read_text()
-    assert samples == ["NA", "null", "TRUE", "007", "None", "tiny", "nan", "1e3"]
+    assert samples == ["NA", "null", "TRUE", "007", "None", "tiny", "nan", "1e3", "empty",
+                       "noprimer"]  # fmt: skip
     assert "report.html" in snapshot
     # every ID column is read back as the text of the sheet, in sheet order
     groups = pd.read_csv(out / "groups.tsv", sep="\t", dtype=str, keep_default_na=False)
@@ -129,11 +150,15 @@ def test_odd_ids_stay_text_and_empty_and_tiny_samples_are_left_out(extreme_run):
     assert 0 < tracking.loc["tiny", "mapped"] < 300
     assert ("excluded from the analyses: fewer mapped reads than 300 (min_mapped_reads 300)"
             in tracking.loc["tiny", "warning"])  # fmt: skip
-    kept = [s for s in samples if s not in ("TRUE", "tiny")]
+    kept = [s for s in samples if s not in ("TRUE", "tiny", "empty", "noprimer")]
     assert (tracking.loc[kept, "mapped"] >= 300).all()
     excluded = read_tsv(out / "qc" / "excluded_samples.tsv")
-    assert excluded["sample"].tolist() == ["TRUE", "tiny"]
-    assert excluded["reason"].tolist() == ["no reads left", "fewer mapped reads than 300"]
+    assert excluded["sample"].tolist() == ["TRUE", "tiny", "empty", "noprimer"]
+    assert excluded["reason"].tolist()[:3] == ["no reads left", "fewer mapped reads than 300",
+                                               "no reads in the input files"]  # fmt: skip
+    primer_reason = excluded["reason"].iloc[3]
+    assert re.fullmatch(r"only 1[0-5]\.\d% of read pairs carry the primers \(minimum 20%\)",
+                        primer_reason), primer_reason  # fmt: skip
     otu_header = (out / "otu" / "otu_table.tsv").read_text().split("\n")[0].split("\t")
     assert otu_header == ["OTU_ID", *samples]
     # composition and differential abundance: the excluded samples are not replicates
@@ -148,23 +173,56 @@ def test_odd_ids_stay_text_and_empty_and_tiny_samples_are_left_out(extreme_run):
     assert set(summary["comparison"]) == {"Opioid vs Control", "Opioid-S vs Control",
                                           "Opioid-T vs Control", "Opioid-S vs Opioid-T"}
     # alpha and beta diversity: both are below the rarefaction depth
-    dropped = read_tsv(out / "alpha" / "rarefaction_dropped.tsv")
-    assert set(dropped["sample"]) == {"TRUE", "tiny"}
+    dropped = read_tsv(out / "alpha" / "rarefaction_dropped.tsv").set_index("sample")["reason"]
+    assert dropped.index.tolist() == ["TRUE", "tiny", "empty", "noprimer"]
+    assert dropped["noprimer"] == f"excluded from the analyses: {primer_reason}"
     alpha = read_tsv(out / "alpha" / "alpha_diversity.tsv", index_col=0)
     assert sorted(alpha.index) == sorted(kept)
     distances = read_tsv(out / "beta" / "braycurtis.tsv", index_col=0)
     assert distances.index.tolist() == distances.columns.tolist()
     assert sorted(distances.index) == sorted(kept)
     # the report says which samples were left out and why
-    text = re.sub(r"<[^>]+>", " ", report)
-    assert "2 sample(s) had too few reads mapped to OTUs" in " ".join(text.split())
-    assert "TRUE, tiny." in text
+    text = " ".join(re.sub(r"<[^>]+>", " ", report).split())
+    assert ("4 sample(s) are left out of composition, differential abundance and alpha and beta "
+            "diversity: TRUE (no reads left); tiny (fewer mapped reads than 300); empty (no reads "
+            f"in the input files); noprimer ({primer_reason}).") in text  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.external
+def test_sample_without_reads_or_primers_is_left_out_and_the_run_finishes(extreme_run):
+    """The empty FASTQ pair is announced before any job; the sample whose pairs mostly lack the
+    primers is warned about at the primer check and left out although it maps enough reads."""
+    _, out, _, _, _, first = extreme_run
+    log = first.stdout + first.stderr
+    before_jobs = log.split("Select jobs to execute")[0]
+    assert (f"otuflow: sample empty: {out.parent / 'empty_R1.fastq.gz'} and "
+            f"{out.parent / 'empty_R2.fastq.gz'} hold no reads; the sample is left out of every "
+            "analysis") in before_jobs  # fmt: skip
+    assert "WARNING: otuflow: sample noprimer is left out of every analysis: only 1" in log
+    primers = read_tsv(out / "qc" / "primer_trimming.tsv").set_index("sample")
+    assert primers.loc["empty", "pairs_in"] == 0
+    assert primers.loc["noprimer", "pairs_in"] == 3600
+    assert primers.loc["noprimer", "fraction"] < 0.2 <= primers.drop(["empty", "noprimer"])[
+        "fraction"].min()  # fmt: skip
+    tracking = read_tsv(out / "qc" / "read_tracking.tsv").set_index("sample")
+    assert tracking.loc["empty", ["input", "merged", "mapped"]].tolist() == [0, 0, 0]
+    assert tracking.loc["empty", "warning"] == (
+        "no reads in the input; excluded from the analyses: no reads in the input files"
+    )
+    assert tracking.loc["noprimer", "mapped"] >= 300  # left out for its primers, not its depth
+    assert "excluded from the analyses: only 1" in tracking.loc["noprimer", "warning"]
+    assert "min_mapped_reads" not in tracking.loc["noprimer", "warning"]
+    for table in (out / "composition" / "genus_relative_abundance.tsv",
+                  out / "differential" / "genus_counts.tsv", out / "beta" / "braycurtis.tsv",
+                  out / "alpha" / "rarefied_otu_table.tsv"):  # fmt: skip
+        assert not {"empty", "noprimer"} & set(read_tsv(table, index_col=0).columns), table
 
 
 @pytest.mark.slow
 @pytest.mark.external
 def test_one_group_runs_what_it_can_and_reused_outdir_shows_only_this_run(extreme_run):
-    out, _, _, snapshot, second = extreme_run
+    out, _, _, snapshot, second, _ = extreme_run
     log = second.stdout + second.stderr
     before_jobs = log.split("Select jobs to execute")[0]
     assert "every sample of" in before_jobs and "is in one group (Control)" in before_jobs
@@ -234,6 +292,19 @@ def test_one_sample_sheet_stops_before_any_job(tmp_path, cohort):
     assert "Job stats" not in output
 
 
+def test_fewer_than_two_samples_with_reads_stop_before_any_job(tmp_path, cohort):
+    for name in ("e_R1.fastq", "e_R2.fastq"):
+        (tmp_path / name).write_text("")
+    r1, r2 = tmp_path / "e_R1.fastq", tmp_path / "e_R2.fastq"
+    sheet = _sheet(cohort, ["C01"]) + f"E\t{r1}\t{r2}\tOpioid-S\n"
+    result = _dry(tmp_path, cohort, sheet)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"sample E: {r1} and {r2} hold no reads" in output
+    assert "lists 1 sample(s) whose FASTQ files hold reads (no reads in: E)" in output
+    assert "Job stats" not in output
+
+
 def test_one_group_sheet_is_announced_before_any_job(tmp_path, cohort):
     result = _dry(tmp_path, cohort, _sheet(cohort, ["C01", "C02"]))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -279,14 +350,23 @@ def test_read_tsv_keeps_ids_as_text(tmp_path):
     assert back.index.tolist() == ids
 
 
-def test_low_read_samples_lists_zero_and_tiny_samples():
+def test_excluded_samples_lists_zero_and_tiny_samples():
     mapped = pd.Series({"a": 0, "b": 999, "c": 1000, "d": 25000})
-    table = low_read_samples(mapped, 1000)
+    table = excluded_samples(mapped, 1000)
     assert table.to_dict("list") == {
         "sample": ["a", "b"], "mapped": [0, 999],
         "reason": ["no reads left", "fewer mapped reads than 1000"],
     }  # fmt: skip
-    assert low_read_samples(mapped, 0).empty
+    assert excluded_samples(mapped, 0).empty
+    # an earlier step's reason (input, primer check) comes first, whatever the mapped reads
+    earlier = {"a": "no reads in the input files", "d": "only 3.0% of read pairs carry the "
+               "primers (minimum 20%)", "c": ""}  # fmt: skip
+    table = excluded_samples(mapped, 1000, earlier)
+    assert table.to_dict("list") == {
+        "sample": ["a", "b", "d"], "mapped": [0, 999, 25000],
+        "reason": ["no reads in the input files", "fewer mapped reads than 1000",
+                   "only 3.0% of read pairs carry the primers (minimum 20%)"],
+    }  # fmt: skip
 
 
 def test_read_tracking_warns_about_excluded_samples(tmp_path):

@@ -14,48 +14,30 @@ if TYPE_CHECKING:
 
 
 class PrimerCheckError(RuntimeError):
-    """Too few reads of a sample carried the configured primers."""
+    """The configured primers do not fit the cohort: too many samples lack them."""
 
 
-def check_trimming(report: str, sample: str, min_fraction: float) -> float:
-    """Fail if too few read pairs kept their primers: the primer configuration is then likely wrong.
+#: Reason of a sample whose FASTQ files hold no reads, in qc/excluded_samples.tsv.
+NO_INPUT_READS = "no reads in the input files"
 
-    Parameters
-    ----------
-    report : str
-        cutadapt JSON report.
-    sample : str
-        Sample ID, for the message.
-    min_fraction : float
-        Smallest acceptable fraction of pairs with both primers (0 disables the check).
 
-    Returns
-    -------
-    float
-        The fraction of pairs kept.
-
-    Raises
-    ------
-    PrimerCheckError
-        If the fraction is below ``min_fraction``.
-    """
-    n_in, n_out = cutadapt_pair_counts(report)
-    if n_in == 0:
-        raise PrimerCheckError(f"sample {sample}: the FASTQ files hold no reads.")
-    fraction = n_out / n_in
-    if fraction < min_fraction:
-        raise PrimerCheckError(
-            f"sample {sample}: only {n_out} of {n_in} read pairs ({fraction:.1%}) carry the "
-            f"configured primers (minimum {min_fraction:.0%}). Check 'primers: forward/reverse' in "
-            "the config; if the reads start after the primers, set 'primers: trim: false'."
-        )
-    return fraction
+def primer_shortfall(sample: str, n_in: int, n_out: int, min_fraction: float) -> str:
+    """What is wrong with a sample whose pairs mostly lack the primers (for messages)."""
+    return (
+        f"sample {sample}: only {n_out} of {n_in} read pairs ({n_out / n_in:.1%}) carry the "
+        f"configured primers (minimum {min_fraction:.0%})"
+    )
 
 
 def primer_trimming_table(
     reports: Sequence[str | os.PathLike], samples: Sequence[str], min_fraction: float
 ) -> pd.DataFrame:
-    """Pairs in and kept by primer trimming per sample; stop if any sample lacks its primers.
+    """Pairs in and kept by primer trimming per sample, and the samples the check leaves out.
+
+    A sample whose pairs carry the primers less often than ``min_fraction`` is left out of every
+    analysis (its ``excluded`` cell says why), as is one whose files hold no reads. When the
+    primers evidently do not fit the cohort, the run stops instead: at least half of the
+    samples with reads are below ``min_fraction`` (so also when fewer than two would be left).
 
     Parameters
     ----------
@@ -69,26 +51,39 @@ def primer_trimming_table(
     Returns
     -------
     pandas.DataFrame
-        Columns ``sample``, ``pairs_in``, ``pairs_with_primers``, ``fraction``.
+        Columns ``sample``, ``pairs_in``, ``pairs_with_primers``, ``fraction`` and
+        ``excluded`` (the reason, or empty for a sample that stays).
 
     Raises
     ------
     PrimerCheckError
-        Naming every sample below ``min_fraction`` (see :func:`check_trimming`).
+        Naming every sample below ``min_fraction`` and what to check.
     """
     import pandas as pd
 
-    rows, problems = [], []
+    rows, short = [], []
     for report, sample in zip(reports, samples, strict=True):
         n_in, n_out = cutadapt_pair_counts(report)
+        excluded = ""
+        if n_in == 0:
+            excluded = NO_INPUT_READS
+        elif n_out / n_in < min_fraction:
+            excluded = (f"only {n_out / n_in:.1%} of read pairs carry the primers "
+                        f"(minimum {min_fraction:.0%})")  # fmt: skip
+            short.append(primer_shortfall(sample, n_in, n_out, min_fraction))
         rows.append({"sample": sample, "pairs_in": n_in, "pairs_with_primers": n_out,
-                     "fraction": round(n_out / n_in, 4) if n_in else 0.0})  # fmt: skip
-        try:
-            check_trimming(report, sample, min_fraction)
-        except PrimerCheckError as error:
-            problems.append(str(error))
-    if problems:
-        raise PrimerCheckError("\n".join(problems))
+                     "fraction": round(n_out / n_in, 4) if n_in else 0.0,
+                     "excluded": excluded})  # fmt: skip
+    with_reads = sum(row["pairs_in"] > 0 for row in rows)
+    # At least half below (which includes fewer than two samples left): the primers are wrong.
+    if short and 2 * len(short) >= with_reads:
+        raise PrimerCheckError(
+            "\n".join(short) + f"\nThe configured primers do not fit this cohort ({len(short)} "
+            f"of the {with_reads} samples with reads are below the minimum). Check 'primers: "
+            "forward/reverse' in the config; if the reads start after the primers, set "
+            "'primers: trim: false'. The threshold is 'primers: min_fraction_with_primers'; "
+            "fewer than half of the samples below it are left out of the analyses instead."
+        )
     return pd.DataFrame(rows)
 
 

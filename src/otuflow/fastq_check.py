@@ -10,7 +10,7 @@ from itertools import zip_longest
 
 import numpy as np
 
-from otuflow.fastx import read_blocks
+from otuflow.fastx import is_gzip, read_blocks
 
 PHRED33_MIN, PHRED33_MAX = 33, 33 + 45  # '!' .. 'N': above Q45 no Illumina instrument reports
 
@@ -170,6 +170,19 @@ def _make_chunk(path, lines: list[bytes], first_line: int) -> _Chunk:
     return chunk
 
 
+def holds_no_reads(path: str | os.PathLike) -> bool:
+    """Whether a plain or gzip FASTQ file decompresses to nothing at all (0 reads).
+
+    Decompresses one byte at most, so it is cheap before any job. A file that cannot be read or
+    decompressed is not "empty": :func:`check_fastq_pair` reports what is wrong with it.
+    """
+    try:
+        with gzip.open(path, "rb") if is_gzip(path) else open(path, "rb") as handle:
+            return handle.read(1) == b""
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
 def _read_id(header: bytes) -> bytes:
     fields = header[1:].split(maxsplit=1)
     name = fields[0] if fields else b""
@@ -179,7 +192,11 @@ def _read_id(header: bytes) -> bytes:
 
 
 def check_fastq_pair(
-    r1: str | os.PathLike, r2: str | os.PathLike, sample: str, min_length: int = 1
+    r1: str | os.PathLike,
+    r2: str | os.PathLike,
+    sample: str,
+    min_length: int = 1,
+    allow_empty: bool = False,
 ) -> PairStats:
     """Check that R1 and R2 are valid, paired, Phred+33 FASTQ files of usable reads.
 
@@ -191,6 +208,9 @@ def check_fastq_pair(
         Sample ID, for messages.
     min_length : int
         Mean read length below which the reads cannot overlap for merging.
+    allow_empty : bool
+        Accept R1 and R2 that both hold no reads (0 pairs, lengths 0); the workflow leaves such
+        a sample out of the analyses. Otherwise they are an error.
 
     Returns
     -------
@@ -231,6 +251,8 @@ def check_fastq_pair(
             codes = np.frombuffer(b"".join(chunk.qualities), dtype=np.uint8)
             if codes.size:
                 qmin, qmax = min(qmin, int(codes.min())), max(qmax, int(codes.max()))
+    if pairs == 0 and allow_empty:
+        return PairStats(0, 0.0, 0.0, "", "")
     if pairs == 0:
         raise FastqError(
             f"sample {sample}: {r1} holds no reads; remove the sample or fix the file."
@@ -274,10 +296,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--r2", required=True)
     parser.add_argument("--sample", required=True)
     parser.add_argument("--min-length", type=int, default=1)
+    parser.add_argument(
+        "--allow-empty", action="store_true", help="accept R1 and R2 that both hold no reads"
+    )
     parser.add_argument("--out", required=True, help="JSON summary to write")
     args = parser.parse_args(argv)
     try:
-        stats = check_fastq_pair(args.r1, args.r2, args.sample, args.min_length)
+        stats = check_fastq_pair(
+            args.r1, args.r2, args.sample, args.min_length, args.allow_empty
+        )
     except FastqError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -46,9 +46,14 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
     return "; ".join(warnings)
 
 
-def low_read_samples(mapped: pd.Series, min_mapped_reads: int) -> pd.DataFrame:
-    """Samples with fewer mapped reads than ``min_mapped_reads``: left out of composition and
-    differential abundance (rarefaction drops them from alpha and beta diversity).
+def excluded_samples(
+    mapped: pd.Series, min_mapped_reads: int, earlier: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Samples left out of the analyses: those an earlier step left out (no reads in the input,
+    primers missing) and those with fewer mapped reads than ``min_mapped_reads``.
+
+    They are left out of composition, differential abundance and rarefaction (alpha and beta
+    diversity).
 
     Parameters
     ----------
@@ -56,24 +61,25 @@ def low_read_samples(mapped: pd.Series, min_mapped_reads: int) -> pd.DataFrame:
         Mapped reads per sample (the OTU table's column sums), in sheet order.
     min_mapped_reads : int
         Smallest number of mapped reads a sample needs to count as a replicate.
+    earlier : mapping of str to str, optional
+        Sample -> why an earlier step left it out (empty or missing: it was not).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``sample``, ``mapped`` and ``reason``, one row per excluded sample.
     """
-    low = mapped[mapped < min_mapped_reads]
-    return pd.DataFrame(
-        {
-            "sample": [str(s) for s in low.index],
-            "mapped": [int(n) for n in low],
-            "reason": [
-                "no reads left" if n == 0 else f"fewer mapped reads than {min_mapped_reads}"
-                for n in low
-            ],
-        },
-        columns=["sample", "mapped", "reason"],
-    )
+    earlier = earlier or {}
+    rows = []
+    for sample, n in mapped.items():
+        reason = earlier.get(sample) or (
+            ("no reads left" if n == 0 else f"fewer mapped reads than {min_mapped_reads}")
+            if n < min_mapped_reads
+            else ""
+        )
+        if reason:
+            rows.append({"sample": str(sample), "mapped": int(n), "reason": reason})
+    return pd.DataFrame(rows, columns=["sample", "mapped", "reason"])
 
 
 def read_count(path: str | os.PathLike) -> int:
@@ -98,6 +104,7 @@ def read_tracking_table(
     otu_table: pd.DataFrame,
     max_step_loss: float = 0.5,
     min_mapped_reads: int = 0,
+    earlier: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per-sample counts at each step, percentages of the input, and loss warnings.
 
@@ -115,7 +122,9 @@ def read_tracking_table(
         A sample losing more than this fraction at one step gets a warning.
     min_mapped_reads : int
         A sample with fewer mapped reads is warned about as left out of the analyses (see
-        :func:`low_read_samples`).
+        :func:`excluded_samples`).
+    earlier : mapping of str to str, optional
+        Sample -> why an earlier step left it out; warned about likewise.
 
     Returns
     -------
@@ -140,10 +149,12 @@ def read_tracking_table(
         pct = 100 * table[step] / table["input"].where(table["input"] > 0)
         table[f"pct_{step}"] = pct.round(2)
     warnings = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
-    excluded = low_read_samples(table.set_index("sample")["mapped"], min_mapped_reads)
+    excluded = excluded_samples(table.set_index("sample")["mapped"], min_mapped_reads, earlier)
     for sample, reason in zip(excluded["sample"], excluded["reason"], strict=True):
         i = samples.index(sample)
-        note = f"excluded from the analyses: {reason} (min_mapped_reads {min_mapped_reads})"
+        note = f"excluded from the analyses: {reason}"
+        if not (earlier or {}).get(sample):
+            note += f" (min_mapped_reads {min_mapped_reads})"
         warnings[i] = f"{warnings[i]}; {note}" if warnings[i] else note
     table["warning"] = warnings
     return table

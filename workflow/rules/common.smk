@@ -27,6 +27,7 @@ try:
     from otuflow.clinical.table import ClinicalTableError, read_clinical_table
     from otuflow.features import feature_kind
     from otuflow.iupac import PrimerError, validate_primer
+    from otuflow.fastq_check import holds_no_reads
     from otuflow.plan import RunPlan
     from otuflow.safety import system_folder_problem
     from otuflow.rule_args import (
@@ -126,6 +127,26 @@ if len(SAMPLE_SHEET) < 2:
         f"Sample sheet problem: {config['samples']} lists one sample "
         f"({SAMPLE_SHEET.index[0]}). otuflow compares samples and groups (rarefaction, beta "
         "diversity, differential abundance); add samples to the sheet."
+    )
+# A sample whose files hold no reads runs through every step with none and is left out of the
+# analyses (qc/excluded_samples.tsv); one file empty and its mate not is an error (check_reads).
+EMPTY_SAMPLES = [
+    sample
+    for sample, row in SAMPLE_SHEET.iterrows()
+    if holds_no_reads(row["r1"]) and holds_no_reads(row["r2"])
+]
+for _sample in EMPTY_SAMPLES:
+    logger.warning(
+        f"otuflow: sample {_sample}: {SAMPLE_SHEET.loc[_sample, 'r1']} and "
+        f"{SAMPLE_SHEET.loc[_sample, 'r2']} hold no reads; the sample is left out of every "
+        f"analysis (listed in {PLAN.path('excluded_samples')})."
+    )
+if len(SAMPLE_SHEET) - len(EMPTY_SAMPLES) < 2:
+    raise WorkflowError(
+        f"Sample sheet problem: {config['samples']} lists "
+        f"{len(SAMPLE_SHEET) - len(EMPTY_SAMPLES)} sample(s) whose FASTQ files hold reads "
+        f"(no reads in: {', '.join(EMPTY_SAMPLES)}). otuflow compares samples and groups; "
+        "fix the empty files or add samples to the sheet."
     )
 _present_groups = sorted(set(SAMPLE_SHEET["group"]), key=str)
 if len(_present_groups) < 2:

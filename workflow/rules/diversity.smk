@@ -4,6 +4,7 @@
 rule rarefy:
     input:
         table=rules.otu_table.output.tsv,
+        excluded=rules.read_tracking.output.excluded,
     output:
         table=PLAN.path("rarefied"),
         dropped=PLAN.path("rarefaction_dropped"),

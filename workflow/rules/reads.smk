@@ -2,7 +2,8 @@
 
 
 # The one per-sample Python step: a plain `python -m` command (no Snakemake script preamble, no
-# path in params), since it runs once per sample and imports only the FASTQ check.
+# path in params), since it runs once per sample and imports only the FASTQ check. R1 and R2
+# that both hold no reads pass (announced before any job, left out of the analyses).
 rule check_reads:
     input:
         unpack(sample_reads),
@@ -21,7 +22,7 @@ rule check_reads:
         conda_env("python")
     shell:
         "python -m otuflow.fastq_check --r1 {input.r1:q} --r2 {input.r2:q}"
-        " --sample {wildcards.sample:q} --min-length {params.min_length}"
+        " --sample {wildcards.sample:q} --min-length {params.min_length} --allow-empty"
         " --out {output:q} > {log:q} 2>&1"
 
 
@@ -54,7 +55,8 @@ rule trim_primers:
         " {input.r1:q} {input.r2:q} > {log:q} 2>&1"
 
 
-# Before the cohort steps: stop when a sample's reads do not carry the configured primers.
+# Before the cohort steps: a sample whose reads mostly lack the configured primers is left out of
+# the analyses; most samples lacking them stop the run (the primers are wrong).
 rule check_primers:
     input:
         reports=expand(rules.trim_primers.output.report, sample=SAMPLES),
@@ -65,6 +67,7 @@ rule check_primers:
         min_fraction=(
             config["primers"]["min_fraction_with_primers"] if config["primers"]["trim"] else 0
         ),
+        excluded_list=PLAN.path("excluded_samples"),
     resources:
         mem_mb=500,
         runtime=5,
@@ -159,6 +162,7 @@ rule write_groups:
 rule read_tracking:
     input:
         reports=expand(rules.trim_primers.output.report, sample=SAMPLES),
+        primers=rules.check_primers.output[0],
         merged=expand(rules.merge_pairs.output.reads_count, sample=SAMPLES),
         filtered=expand(rules.filter_reads.output.reads_count, sample=SAMPLES),
         table=PLAN.path("otu_table"),

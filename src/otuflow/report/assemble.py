@@ -198,11 +198,11 @@ def _tracking_section(inputs: _Inputs, config: Mapping, figures: list[FigureRef]
     excluded = inputs.table("excluded_samples")
     tables = [TableRef("Read tracking", inputs.path("read_tracking"), max_rows=200)]
     if len(excluded):
+        listed = "; ".join(f"{s} ({r})" for s, r in zip(excluded["sample"], excluded["reason"],
+                                                        strict=True))  # fmt: skip
         intro += (
-            f" {len(excluded)} sample(s) had too few reads mapped to "
-            f"{feature_kind(config).noun}s and are left out of composition and differential "
-            "abundance (and, below the rarefaction depth, of alpha and beta diversity): "
-            f"{', '.join(excluded['sample'])}."
+            f" {len(excluded)} sample(s) are left out of composition, differential abundance "
+            f"and alpha and beta diversity: {listed}."
         )
         tables.append(TableRef("Samples left out of the analyses", excluded,
                                link=inputs.path("excluded_samples")))  # fmt: skip
@@ -246,7 +246,7 @@ def _alpha_section(
     dropped_text = (
         "No sample was dropped."
         if dropped.empty
-        else f"{len(dropped)} sample(s) had fewer reads and were left out: "
+        else f"{len(dropped)} sample(s) were left out (below the depth, or excluded): "
         + ", ".join(dropped["sample"].astype(str)) + "."
     )  # fmt: skip
     intro = (f"{rarefaction_sentence(config, _rarefaction_depth(alpha))} {dropped_text} "
@@ -255,7 +255,7 @@ def _alpha_section(
         "Alpha diversity", intro, figures=figures,
         tables=[
             TableRef("Alpha diversity tests", inputs.path("alpha_tests")),
-            TableRef("Samples below the rarefaction depth", dropped,
+            TableRef("Samples left out of rarefaction", dropped,
                      link=inputs.path("rarefaction_dropped")),
             TableRef("Alpha diversity per sample", inputs.path("alpha"), max_rows=100),
         ],
