@@ -136,3 +136,12 @@ def test_smoothing_spline_properties():
     assert (resid_more**2).sum() < (resid**2).sum()
     with pytest.raises(ValueError):
         smooth_spline_df(x, y, df=1.5)
+
+
+def test_a_spline_below_zero_falls_back_to_benjamini_hochberg():
+    # Three p-values: the df = 3 spline extrapolates pi0 below 0 (about -0.10), which would make
+    # every q negative. BH by hand: sorted 0.125, 0.125, 0.625 -> min(3 p_k / k over k >= i)
+    # = 0.1875, 0.1875, 0.625.
+    p = [0.125, 0.625, 0.125]
+    assert storey_pi0(p) == 1.0 and storey_pi0(p, cap=False) == 1.0
+    np.testing.assert_allclose(storey_qvalues(p), [0.1875, 0.625, 0.1875], rtol=1e-12)

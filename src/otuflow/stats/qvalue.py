@@ -25,6 +25,8 @@ agrees with R to about 1e-4 (relative), not to machine precision.
 
 Deviation (documented): the original R code does not cap pi0; otuflow caps it at 1 by default, as
 Storey's ``qvalue`` package does (``cap_pi0=False`` reproduces the original).
+With very few p-values the spline can extrapolate pi0 <= 0, which would make every q negative (the
+original returns them, ``qvalue`` stops with an error); otuflow then uses pi0 = 1 (Benjamini-Hochberg).
 """
 
 from __future__ import annotations
@@ -160,7 +162,9 @@ def storey_pi0(p, lambdas=None, df: float = 3.0, cap: bool = True) -> float:
     Returns
     -------
     float
-        pi0 = smoothed pi0_hat at the largest lambda.
+        pi0 = smoothed pi0_hat at the largest lambda; 1 (Benjamini-Hochberg) where the spline,
+        fitted to very few p-values, extrapolates to pi0 <= 0, which would make q-values
+        negative (the original code returns them; Storey's ``qvalue`` stops with an error).
     """
     arr = _as_pvalues(p)
     arr = arr[~np.isnan(arr)]
@@ -170,6 +174,8 @@ def storey_pi0(p, lambdas=None, df: float = 3.0, cap: bool = True) -> float:
     pi0_hat = (arr[None, :] > lam[:, None]).sum(axis=1) / (arr.size * (1.0 - lam))
     fitted = smooth_spline_df(lam, pi0_hat, df=df)
     pi0 = float(fitted[np.argmax(lam)])
+    if pi0 <= 0:
+        return 1.0
     return min(pi0, 1.0) if cap else pi0
 
 
