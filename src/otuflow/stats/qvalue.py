@@ -26,7 +26,8 @@ agrees with R to about 1e-4 (relative), not to machine precision.
 Deviation (documented): the original R code does not cap pi0; otuflow caps it at 1 by default, as
 Storey's ``qvalue`` package does (``cap_pi0=False`` reproduces the original).
 With very few p-values the spline can extrapolate pi0 <= 0, which would make every q negative (the
-original returns them, ``qvalue`` stops with an error); otuflow then uses pi0 = 1 (Benjamini-Hochberg).
+original returns them, ``qvalue`` stops with an error); otuflow then uses pi0 = 1
+(Benjamini-Hochberg).
 """
 
 from __future__ import annotations
