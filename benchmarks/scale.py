@@ -37,10 +37,10 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 # Rules whose job is an external tool (their share of the run is what the workflow cannot speed up).
 TOOL_RULES = {
-    "trim_primers": "cutadapt", "merge_pairs": "vsearch", "filter_reads": "vsearch",
-    "dereplicate_sample": "vsearch", "dereplicate_pooled": "vsearch", "cluster_otus": "vsearch",
+    "process_reads": "cutadapt + vsearch", "dereplicate_pooled": "vsearch",
+    "pool_distinct_sequences": "vsearch", "cluster_otus": "vsearch",
     "remove_chimeras_denovo": "vsearch", "remove_chimeras_reference": "vsearch",
-    "sintax_search": "vsearch", "name_otus": "vsearch", "map_reads": "vsearch",
+    "sintax_search": "vsearch", "name_otus": "vsearch", "map_distinct": "vsearch",
     "align_otus": "mafft", "build_tree": "FastTree",
 }  # fmt: skip
 # Cached once per reference, not per cohort: reported apart from the scaling.

@@ -48,9 +48,9 @@ def test_dry_run_on_a_small_simulated_cohort_plans_every_output(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     plan = result.stdout + result.stderr
-    # planned jobs: one trim job per sample, one per beta metric (the schema's default five,
-    # both weighted UniFrac forms included), one report
-    expected = {"trim_primers": 6, "merge_pairs": 6, "cluster_otus": 1, "classify_otus": 1,
+    # planned jobs: one read-processing job per sample, one mapping job, one per beta metric (the
+    # schema's default five, both weighted UniFrac forms included), one report
+    expected = {"process_reads": 6, "map_distinct": 1, "cluster_otus": 1, "classify_otus": 1,
                 "beta_diversity": 5, "differential_abundance": 1, "report": 1}  # fmt: skip
     for rule, count in expected.items():
         assert len(re.findall(rf"^(local)?rule {rule}:$", plan, re.M)) == count, rule

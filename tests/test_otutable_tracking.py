@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import require_tools
 from otuflow.checks import PrimerCheckError, primer_trimming_table
-from otuflow.otutable import build_otu_table, write_biom, write_otu_tsv
+from otuflow.otutable import build_otu_table, sequence_key, write_biom, write_otu_tsv
 from otuflow.tracking import read_tracking_table
 
 
@@ -24,30 +25,68 @@ def otus(tmp_path):
     return path
 
 
-def _otutab(tmp_path, name, rows, label="S"):
-    path = tmp_path / f"{name}.tsv"
-    body = "".join(f"{otu}\t{n}\n" for otu, n in rows)
-    path.write_text(f"#OTU ID\t{label}\n{body}" if rows or label else "#OTU ID\n")
+def _derep(tmp_path, name, records):
+    path = tmp_path / f"{name}.fasta"
+    path.write_text("".join(f">{name}.u{n};size={size}\n{seq}\n"
+                            for n, (seq, size) in enumerate(records, start=1)))  # fmt: skip
     return path
 
 
-def test_table_keeps_fasta_order_and_fills_zeros(tmp_path, otus):
-    a = _otutab(tmp_path, "a", [("OTU_2", 5), ("OTU_1", 7)], label="A")
-    b = _otutab(tmp_path, "b", [("OTU_3", 2)], label="B-x")  # VSEARCH's own sample label is ignored
-    empty = tmp_path / "c.tsv"
-    empty.write_text("#OTU ID\n")  # no read of this sample mapped
-    table = build_otu_table(otus, [a, b, empty], ["A", "B-x", "C"])
+def _hits(tmp_path, rows):
+    path = tmp_path / "hits.tsv"
+    path.write_text("".join(f"{sequence_key(seq)};size=9\t{otu}\n" for seq, otu in rows))
+    return path
+
+
+def test_sequence_key_is_vsearch_relabel_sha1():
+    # `printf ACGT | sha1sum`; upper case and U read as T, as vsearch does
+    assert sequence_key("ACGT") == "2108994e17f6cca9ff2352ada92b6511db076034"
+    assert sequence_key("acgu") == sequence_key("ACGT")
+    assert sequence_key("ACGT") != sequence_key("ACGA")
+
+
+def test_each_sample_counts_its_reads_by_the_hit_of_their_sequence(tmp_path, otus):
+    # three distinct sequences hit OTUs; "TTTT" has no hit (unmapped reads are not counted)
+    hits = _hits(tmp_path, [("AAAA", "OTU_2"), ("CCCC", "OTU_1"), ("GGGG", "OTU_2")])
+    a = _derep(tmp_path, "A", [("AAAA", 5), ("CCCC", 7), ("GGGG", 2), ("TTTT", 4)])
+    b = _derep(tmp_path, "B-x", [("gggg", 3)])  # case does not matter, as in vsearch
+    empty = tmp_path / "C.fasta"
+    empty.write_text("")  # no read of this sample passed the filter
+    table = build_otu_table(otus, hits, [a, b, empty], ["A", "B-x", "C"])
     expected = pd.DataFrame(
-        {"A": [7, 5, 0], "B-x": [0, 0, 2], "C": [0, 0, 0]},
+        {"A": [7, 7, 0], "B-x": [0, 3, 0], "C": [0, 0, 0]},
         index=pd.Index(["OTU_1", "OTU_2", "OTU_3"], name="OTU_ID"),
     )
     pd.testing.assert_frame_equal(table, expected)
 
 
 def test_unknown_otu_is_an_error(tmp_path, otus):
-    a = _otutab(tmp_path, "a", [("OTU_9", 5)])
+    hits = _hits(tmp_path, [("AAAA", "OTU_9")])
     with pytest.raises(ValueError, match="OTU_9"):
-        build_otu_table(otus, [a], ["A"])
+        build_otu_table(otus, hits, [_derep(tmp_path, "A", [("AAAA", 1)])], ["A"])
+
+
+def test_a_dereplicated_record_without_abundance_is_an_error_naming_file_and_line(tmp_path, otus):
+    hits = _hits(tmp_path, [("AAAA", "OTU_1")])
+    bad = tmp_path / "A.fasta"
+    bad.write_text(">A.u1;size=2\nCCCC\n>A.u2\nAAAA\n")
+    with pytest.raises(ValueError, match=r"A\.fasta, line 3"):
+        build_otu_table(otus, hits, [bad], ["A"])
+
+
+@pytest.mark.external
+def test_sequence_key_equals_the_label_vsearch_gives(tmp_path):
+    require_tools("vsearch")
+    reads = tmp_path / "reads.fasta"
+    sequences = ["ACGTACGTTAGCATCGATCGATCGATCGTAGCTAGCTAGCTAGCTAGCATCG",
+                 "acgtacgttagcatcgatcgatcgatcgtagctagctagctagctagcatcgaaa",
+                 "ACGUACGUUAGCAUCGAUCGAUCGAUCGUAGCUAGCUAGCUAGCUAGCAUCGCC"]  # fmt: skip
+    reads.write_text("".join(f">r{n}\n{seq}\n" for n, seq in enumerate(sequences)))
+    out = tmp_path / "relabelled.fasta"
+    subprocess.run(["vsearch", "--derep_fulllength", str(reads), "--relabel_sha1", "--output",
+                    str(out), "--quiet"], check=True)  # fmt: skip
+    labels = {line[1:] for line in out.read_text().splitlines() if line.startswith(">")}
+    assert labels == {sequence_key(seq) for seq in sequences}
 
 
 def test_tsv_and_biom_round_trip_and_biom_is_byte_stable(tmp_path, otus):

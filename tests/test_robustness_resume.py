@@ -145,8 +145,7 @@ def test_resume_redoes_only_the_unfinished_jobs(runs):
                 if reference.get(rel) == content and str(runs["out"] / rel) not in untrusted}
     planned = planned_jobs(runs["plan"].stdout)
     assert planned, runs["plan"].stdout[-3000:]
-    per_sample_output = {"check_reads": "qc/reads/{}.json",
-                         "dereplicate_sample": "work/derep/{}.fasta"}  # fmt: skip
+    per_sample_output = {"process_reads": "work/derep/{}.fasta"}  # the chain's last output
     checked = 0
     for rule, pattern in per_sample_output.items():
         for sample in ("C01", "C02", "S01", "S02", "T01", "T02"):
@@ -179,6 +178,10 @@ def test_thread_count_does_not_change_vsearch_output(runs, tmp_path):
     vsearch steps as the rules do with 1 and 4 threads. (MAFFT's --thread is covered by the
     1-core/2-core run comparison.)"""
     work = runs["run_a"] / "work"
+    pooled, distinct = tmp_path / "pooled.fasta", tmp_path / "distinct.fasta"
+    pooled.write_bytes(b"".join(p.read_bytes() for p in sorted((work / "derep").glob("*.fasta"))))
+    _run_tool("vsearch", "--derep_fulllength", str(pooled), "--strand", "plus", "--sizein",
+              "--sizeout", "--relabel_sha1", "--output", str(distinct), "--fasta_width", "0")
     outputs = {}
     for threads in ("1", "4"):
         folder = tmp_path / threads
@@ -191,14 +194,18 @@ def test_thread_count_does_not_change_vsearch_output(runs, tmp_path):
                   "--minsize", "8", "--unoise_alpha", "2", "--strand", "plus", "--sizein",
                   "--sizeout", "--centroids", str(folder / "denoised.fasta"), "--fasta_width",
                   "0", "--threads", threads)  # fmt: skip
-        _run_tool("vsearch", "--usearch_global", str(work / "derep" / "C01.fasta"), "--sizein",
-                  "--db",
+        # as map_distinct runs it, on the cohort's distinct sequences (a temporary file)
+        _run_tool("vsearch", "--usearch_global", str(distinct), "--db",
                   str(runs["run_a"] / "otu" / "otus.fasta"), "--id", "0.97", "--strand", "plus",
-                  "--maxaccepts", "8", "--maxrejects", "32", "--otutabout",
-                  str(folder / "otutab.tsv"), "--threads", threads)  # fmt: skip
+                  "--maxaccepts", "8", "--maxrejects", "32", "--userout",
+                  str(folder / "hits.unsorted"), "--userfields", "query+target",
+                  "--threads", threads)  # fmt: skip
+        unsorted = folder / "hits.unsorted"
+        (folder / "hits.tsv").write_bytes(b"".join(sorted(unsorted.read_bytes().splitlines(True))))
+        unsorted.unlink()
         outputs[threads] = {p.name: p.read_bytes() for p in folder.iterdir()}
-    assert outputs["1"].keys() == {"centroids.fasta", "denoised.fasta", "otutab.tsv"}
+    assert outputs["1"].keys() == {"centroids.fasta", "denoised.fasta", "hits.tsv"}
     assert outputs["1"]["denoised.fasta"].count(b">") > 0
     assert outputs["1"] == outputs["4"]
     assert outputs["1"]["centroids.fasta"] == (work / "otus" / "centroids.fasta").read_bytes()
-    assert outputs["1"]["otutab.tsv"] == (work / "mapped" / "C01.otutab.tsv").read_bytes()
+    assert outputs["1"]["hits.tsv"] == (work / "mapped" / "distinct_hits.tsv").read_bytes()

@@ -116,9 +116,9 @@ def test_dry_run_through_the_profile_plans_one_job_per_sample(cluster, cohort):
     result = _slurm_snakemake(cluster, config, root, "-n", *_outputs(root, "dry"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     log = result.stdout + result.stderr
-    # each sample's read chain is one group job; read mapping is one job per sample
-    assert log.count("Group job sample_reads") == len(SAMPLES)
-    assert sorted(re.findall(r"rule map_reads:.*?sample=(\w+)", log, re.S)) == SAMPLES
+    # each sample's read chain is one job; one job maps the cohort's distinct sequences
+    assert sorted(re.findall(r"rule process_reads:.*?sample=(\w+)", log, re.S)) == SAMPLES
+    assert len(re.findall(r"rule map_distinct:", log)) == 1
     assert "Group job otu_picking" in log
     assert not _jobs_of_the_run(cluster), "a dry run must not submit jobs"
     # the same jobs as a local dry run (grouping changes how jobs are submitted, not which)
@@ -149,8 +149,8 @@ def local_and_slurm_runs(cluster, cohort):
 def test_every_job_ran_as_a_slurm_job(cluster, local_and_slurm_runs):
     _, log = local_and_slurm_runs
     submitted = re.findall(r"submitted with SLURM jobid (\d+)", log)
-    # a group job per sample, a mapping job per sample, and the cohort steps
-    assert len(submitted) >= 2 * len(SAMPLES) + 5, log[-3000:]
+    # a read-processing job per sample, and the cohort steps
+    assert len(submitted) >= len(SAMPLES) + 5, log[-3000:]
     states = _jobs_of_the_run(cluster)
     assert {states.get(job) for job in submitted} == {"COMPLETED"}, states
     # clustering ran with the profile's 8 threads, capped to the node's CPUs by --max-threads

@@ -65,8 +65,8 @@ def test_real_v4_reads_merge_filter_and_map(tmp_path, shared_data):
     assert table.sum(axis=1).iloc[0] == table.sum(axis=1).max()
     lengths = [len(line) for line in (out / "otu" / "otus.fasta").read_text().split("\n")[1::2]]
     assert all(240 <= n <= 260 for n in lengths if n)
-    # The workflow maps each sample's unique sequences with their abundances; mapping every
-    # filtered read one by one must give exactly the same counts.
+    # The workflow maps the cohort's distinct sequences once and counts each sample's reads from
+    # its dereplicated reads; mapping every filtered read one by one must give the same counts.
     for sample in ("sam1", "sam2"):
         filtered = out / "work" / "filtered" / f"{sample}.fasta"
         direct = tmp_path / f"{sample}.direct.tsv"

@@ -49,27 +49,30 @@ def test_a_finished_run_plans_no_job(reruns):
     assert planned_jobs(again.stdout) == []
 
 
-# Jobs that read (directly or not) one sample's read mapping; nothing else may be replanned.
+# Jobs that read (directly or not) the read mapping; nothing else may be replanned.
 DOWNSTREAM_OF_MAPPING = {
-    "map_reads", "otu_table", "read_tracking", "rarefy", "alpha_diversity", "beta_diversity",
-    "permanova_summary", "taxa_tables", "composition", "differential_abundance", "report", "all",
+    "pool_distinct_sequences", "map_distinct", "otu_table", "read_tracking", "rarefy",
+    "alpha_diversity", "beta_diversity", "permanova_summary", "taxa_tables", "composition",
+    "differential_abundance", "report", "all",
 } | {f"figure_{name}" for name in ("read_tracking", "alpha", "ordination", "composition",
                                    "differential")}  # fmt: skip
 
 
 def test_a_deleted_intermediate_is_rebuilt_alone_and_only_its_dependents_follow(reruns):
     config, (a, _, c) = reruns
-    mapped = c / "work" / "mapped" / "C01.otutab.tsv"
+    mapped = c / "work" / "mapped" / "distinct_hits.tsv"
     original = mapped.read_bytes()
     mapped.unlink()
     # the results made from it are still valid: nothing else is planned
     plan = planned_jobs(run_in(c.parent, config, "--dry-run").stdout)
     assert {rule for rule, _ in plan} <= DOWNSTREAM_OF_MAPPING, plan
-    assert {sample for _, sample in plan} <= {"", "C01"}, plan
-    # asked for, it is rebuilt by its own job alone, to the same bytes
+    assert {sample for _, sample in plan} <= {""}, plan
+    # asked for, it is rebuilt by its own job alone (and the temporary distinct sequences it
+    # reads), to the same bytes
     target = str(mapped.relative_to(c.parent))  # outputs are named as the config's relative outdir
     rebuild = run_in(c.parent, config, "--dry-run", target)
-    assert planned_jobs(rebuild.stdout) == [("map_reads", "C01")], rebuild.stdout[-3000:]
+    assert sorted(planned_jobs(rebuild.stdout)) == [
+        ("map_distinct", ""), ("pool_distinct_sequences", "")], rebuild.stdout[-3000:]
     run_in(c.parent, config, target)
     assert mapped.read_bytes() == original
     # afterwards at most what reads the mapping is replanned, never another sample's job
@@ -86,8 +89,7 @@ def test_a_deleted_file_made_from_temporary_reads_rebuilds_only_that_sample_chai
     # its input, the filtered reads, is temporary and gone: that sample's chain is redone
     target = str(derep.relative_to(c.parent))
     rebuild = planned_jobs(run_in(c.parent, config, "--dry-run", target).stdout)
-    assert set(rebuild) == {("trim_primers", "S03"), ("merge_pairs", "S03"),
-                            ("filter_reads", "S03"), ("dereplicate_sample", "S03")}, rebuild
+    assert set(rebuild) == {("process_reads", "S03")}, rebuild
     run_in(c.parent, config, target)
     assert derep.read_bytes() == original
     assert not (c / "work" / "filtered" / "S03.fasta").exists()  # temporary again

@@ -1,9 +1,11 @@
-"""Assemble the OTU × sample count table from per-sample VSEARCH mappings; write TSV and BIOM."""
+"""The OTU × sample count table from the cohort's mapped distinct sequences; TSV and BIOM."""
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -11,46 +13,103 @@ import pandas as pd
 
 from otuflow import __version__
 from otuflow.atomic import atomic_path
-from otuflow.fastx import fasta_ids
+from otuflow.fastx import fasta_ids, read_fasta
 from otuflow.tsv import read_tsv
 
 # A fixed creation date keeps the BIOM file byte-identical between runs.
 BIOM_CREATION_DATE = datetime.datetime(2000, 1, 1)
 
 
-def read_otutab(path: str | os.PathLike) -> pd.Series:
-    """Counts per OTU from one sample's ``vsearch --otutabout`` file.
+def sequence_key(sequence: str) -> str:
+    """The key VSEARCH's ``--relabel_sha1`` gives a sequence: SHA-1 of it in upper case, U as T.
 
-    VSEARCH names the sample column from the read labels; the file holds one sample, so all count
-    columns are summed. A file with no count column (no read mapped) gives an empty Series.
+    Parameters
+    ----------
+    sequence : str
+        A nucleotide sequence.
+
+    Returns
+    -------
+    str
+        40 hexadecimal digits.
+    """
+    return hashlib.sha1(sequence.upper().replace("U", "T").encode("ascii")).hexdigest()
+
+
+def read_hits(path: str | os.PathLike) -> dict[str, str]:
+    """Feature of each mapped distinct sequence, from ``--userout`` with ``query+target`` fields.
 
     Parameters
     ----------
     path : path-like
-        A ``--otutabout`` table (``#OTU ID`` then count columns).
+        Tab-separated file: query label (``<sha1>;size=N``) and target (feature ID), no header.
 
     Returns
     -------
-    pandas.Series
-        Integer counts indexed by OTU ID.
+    dict of str to str
+        Sequence key -> feature ID; distinct sequences without a hit are absent.
     """
-    table = read_tsv(path, index_col=0)
-    if table.shape[1] == 0:
-        return pd.Series(dtype="int64")
-    return table.sum(axis=1).astype("int64")
+    hits = {}
+    with open(path, encoding="ascii") as handle:
+        for n, line in enumerate(handle, start=1):
+            query, _, target = line.rstrip("\n").partition("\t")
+            if not target:
+                raise ValueError(f"{path}, line {n}: expected query<TAB>target, got {line!r}")
+            hits[query.split(";", 1)[0]] = target.split(";", 1)[0]
+    return hits
+
+
+def _abundance(header: str, path, line: int) -> int:
+    for field in header.split(";")[1:]:
+        if field.startswith("size="):
+            return int(field[5:])
+    raise ValueError(f"{path}, line {line}: no ';size=' abundance in header {header!r}")
+
+
+def count_sample(derep_fasta: str | os.PathLike, hits: dict[str, str]) -> Counter:
+    """Reads per feature of one sample, from its dereplicated reads and the cohort's hits.
+
+    Parameters
+    ----------
+    derep_fasta : path-like
+        The sample's ``vsearch --derep_fulllength --sizeout`` output (one record per distinct
+        sequence, its read count in ``;size=``).
+    hits : dict of str to str
+        :func:`read_hits` of the cohort's distinct sequences.
+
+    Returns
+    -------
+    collections.Counter
+        Feature ID -> reads; reads whose sequence has no hit are not counted.
+    """
+    counts = Counter()
+    for record in read_fasta(derep_fasta):
+        feature = hits.get(sequence_key(record.sequence))
+        if feature is not None:
+            counts[feature] += _abundance(record.header, derep_fasta, record.line)
+    return counts
 
 
 def build_otu_table(
-    otu_fasta: str | os.PathLike, mapped: Sequence[str | os.PathLike], samples: Sequence[str]
+    otu_fasta: str | os.PathLike,
+    hits_path: str | os.PathLike,
+    derep: Sequence[str | os.PathLike],
+    samples: Sequence[str],
 ) -> pd.DataFrame:
     """OTU × sample counts, OTUs in FASTA order (decreasing abundance), samples in sheet order.
+
+    Each distinct sequence of the cohort was mapped once; a sample's count of a feature is the sum
+    of the read counts of its distinct sequences that hit the feature. This equals mapping every
+    read, since identical reads get identical hits.
 
     Parameters
     ----------
     otu_fasta : path-like
         Representative sequences; defines the OTU IDs and their order.
-    mapped : sequence of path-like
-        One ``--otutabout`` file per sample, in the order of ``samples``.
+    hits_path : path-like
+        The cohort's hits (:func:`read_hits`).
+    derep : sequence of path-like
+        Each sample's dereplicated reads (:func:`count_sample`), in the order of ``samples``.
     samples : sequence of str
         Sample IDs.
 
@@ -59,18 +118,18 @@ def build_otu_table(
     pandas.DataFrame
         Integer counts, index ``OTU_ID``; every OTU and every sample present (zeros kept).
     """
-    if len(mapped) != len(samples):
-        raise ValueError("one mapping file per sample is needed")
+    if len(derep) != len(samples):
+        raise ValueError("one dereplicated reads file per sample is needed")
     otus = fasta_ids(otu_fasta)
-    columns = {}
-    for sample, path in zip(samples, mapped, strict=True):
-        counts = read_otutab(path)
-        unknown = set(counts.index) - set(otus)
-        if unknown:
-            raise ValueError(f"{path}: OTUs not in {otu_fasta}: {sorted(unknown)[:5]}")
-        columns[sample] = counts.reindex(otus, fill_value=0)
-    table = pd.DataFrame(columns, index=pd.Index(otus, name="OTU_ID")).astype("int64")
-    return table
+    hits = read_hits(hits_path)
+    unknown = set(hits.values()) - set(otus)
+    if unknown:
+        raise ValueError(f"{hits_path}: OTUs not in {otu_fasta}: {sorted(unknown)[:5]}")
+    columns = {
+        sample: pd.Series(count_sample(path, hits), dtype="int64").reindex(otus, fill_value=0)
+        for sample, path in zip(samples, derep, strict=True)
+    }
+    return pd.DataFrame(columns, index=pd.Index(otus, name="OTU_ID")).astype("int64")
 
 
 def write_otu_tsv(table: pd.DataFrame, path: str | os.PathLike) -> None:

@@ -41,8 +41,8 @@ class Tool:
 
 #: Key (file name under ``provenance/versions/``) -> tool.
 TOOLS: dict[str, Tool] = {
-    "vsearch": Tool("vsearch", "vsearch", ("vsearch", "--version"), r"vsearch v(\d+(?:\.\d+)+)"),
-    "cutadapt": Tool("cutadapt", "cutadapt", ("cutadapt", "--version"), r"^\s*(\d+(?:\.\d+)+\S*)"),
+    "vsearch": Tool("vsearch", "reads", ("vsearch", "--version"), r"vsearch v(\d+(?:\.\d+)+)"),
+    "cutadapt": Tool("cutadapt", "reads", ("cutadapt", "--version"), r"^\s*(\d+(?:\.\d+)+\S*)"),
     "mafft": Tool("MAFFT", "mafft", ("mafft", "--version"), r"v(\d+(?:\.\d+)+)"),
     "fasttree": Tool("FastTree", "fasttree", ("FastTree", "-expert"), r"FastTree (\d+(?:\.\d+)+)"),
 }

@@ -1,29 +1,9 @@
 """Cohort-level OTU picking: dereplication, 97 % clustering, chimera removal, read mapping."""
 
 
-rule dereplicate_sample:
-    input:
-        rules.filter_reads.output.reads,
-    output:
-        f"{OUT}/work/derep/{{sample}}.fasta",
-    threads: 1
-    resources:
-        mem_mb=lambda wildcards, input, attempt: (500 + int(3 * input.size_mb)) * attempt,
-        runtime=20,
-    log:
-        f"{OUT}/logs/dereplicate_sample/{{sample}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/dereplicate_sample/{{sample}}.tsv"
-    conda:
-        conda_env("vsearch")
-    shell:
-        "vsearch --derep_fulllength {input:q} --strand plus --sizeout"
-        " --relabel {wildcards.sample:q}.u --output {output:q} --fasta_width 0 2> {log:q}"
-
-
 rule dereplicate_pooled:
     input:
-        samples=expand(rules.dereplicate_sample.output, sample=SAMPLES),
+        samples=expand(rules.process_reads.output.derep, sample=SAMPLES),
         primers_checked=rules.check_primers.output,
     output:
         pooled=temp(f"{OUT}/work/otus/pooled.fasta"),
@@ -53,7 +33,7 @@ rule dereplicate_pooled:
     benchmark:
         f"{OUT}/benchmarks/dereplicate_pooled.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     shell:
         "cat {input.samples:q} > {output.pooled:q}"
         " && if [ ! -s {output.pooled:q} ]; then echo {params.no_reads:q} | tee {log:q} >&2;"
@@ -82,7 +62,7 @@ rule denoise_asvs:
     benchmark:
         f"{OUT}/benchmarks/denoise_asvs.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     shell:
         "vsearch --cluster_unoise {input:q} --minsize {params.min_size}"
         " --unoise_alpha {params.alpha} --strand plus --sizein --sizeout --centroids {output:q}"
@@ -105,7 +85,7 @@ rule cluster_otus:
     benchmark:
         f"{OUT}/benchmarks/cluster_otus.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     shell:
         "vsearch --cluster_size {input:q} --id {params.identity} --strand plus --sizein"
         " --sizeout --centroids {output:q} --fasta_width 0 --threads {threads} 2> {log:q}"
@@ -128,7 +108,7 @@ rule remove_chimeras_denovo:
     benchmark:
         f"{OUT}/benchmarks/remove_chimeras_denovo.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     params:
         command=FEATURES.chimera_option,
     shell:
@@ -158,7 +138,7 @@ if config["chimera"]["reference"]:
         benchmark:
             f"{OUT}/benchmarks/remove_chimeras_reference.tsv"
         conda:
-            conda_env("vsearch")
+            conda_env("reads")
         shell:
             "vsearch --uchime_ref {input.otus:q} --db {input.reference:q} --sizein --sizeout"
             " --fasta_width 0 --threads {threads} --nonchimeras {output.nonchimeras:q}"
@@ -184,45 +164,72 @@ rule name_otus:
     benchmark:
         f"{OUT}/benchmarks/name_otus.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     shell:
         "cat {input.chimeras:q} /dev/null > {output.chimeras:q}"
         " && vsearch --sortbysize {input.otus:q} --sizein --relabel {params.prefix:q}"
         " --output {output.otus:q} --fasta_width 0 2> {log:q}"
 
 
-# Each sample's unique sequences are mapped with their abundances (--sizein): the same counts as
-# mapping every filtered read (identical reads get identical hits), faster the more reads repeat.
-rule map_reads:
+# Every distinct sequence of the cohort, labelled by its SHA-1 (as otuflow.otutable.sequence_key
+# computes it), to be searched once. Its own rule, so remaking this temporary file (when the hits
+# are asked for again) touches nothing else.
+rule pool_distinct_sequences:
     input:
-        reads=rules.dereplicate_sample.output,
+        expand(rules.process_reads.output.derep, sample=SAMPLES),
+    output:
+        temp(f"{OUT}/work/otus/distinct.fasta"),
+    threads: 1
+    resources:
+        mem_mb=lambda wildcards, input, attempt: (1000 + int(3 * input.size_mb)) * attempt,
+        runtime=60,
+    log:
+        f"{OUT}/logs/pool_distinct_sequences.log",
+    benchmark:
+        f"{OUT}/benchmarks/pool_distinct_sequences.tsv"
+    conda:
+        conda_env("reads")
+    shell:
+        "cat {input:q} | vsearch --derep_fulllength - --strand plus --sizein --sizeout"
+        " --relabel_sha1 --output {output:q} --fasta_width 0 2> {log:q}"
+
+
+# Every distinct sequence of the cohort is searched once; otu_table then counts each sample's
+# reads from its dereplicated reads. Identical reads get identical hits, so the counts equal
+# mapping every read, and the cost grows with the distinct sequences, not with samples x
+# sequences. Sorted, so the file does not depend on the thread count.
+rule map_distinct:
+    input:
+        reads=rules.pool_distinct_sequences.output[0],
         otus=rules.name_otus.output.otus,
     output:
-        f"{OUT}/work/mapped/{{sample}}.otutab.tsv",
+        f"{OUT}/work/mapped/distinct_hits.tsv",
     params:
         identity=config["mapping"]["identity"],
         maxaccepts=config["mapping"]["maxaccepts"],
         maxrejects=config["mapping"]["maxrejects"],
-    threads: 2
+    threads: 8
     resources:
-        mem_mb=lambda wildcards, input, attempt: (500 + int(4 * input.size_mb)) * attempt,
-        runtime=60,
+        mem_mb=lambda wildcards, input, attempt: (1000 + int(2 * input.size_mb)) * attempt,
+        runtime=240,
     log:
-        f"{OUT}/logs/map_reads/{{sample}}.log",
+        f"{OUT}/logs/map_distinct.log",
     benchmark:
-        f"{OUT}/benchmarks/map_reads/{{sample}}.tsv"
+        f"{OUT}/benchmarks/map_distinct.tsv"
     conda:
-        conda_env("vsearch")
+        conda_env("reads")
     shell:
         "vsearch --usearch_global {input.reads:q} --db {input.otus:q} --id {params.identity}"
         " --strand plus --maxaccepts {params.maxaccepts} --maxrejects {params.maxrejects}"
-        " --sizein --otutabout {output:q} --threads {threads} 2> {log:q}"
+        " --userout /dev/stdout --userfields query+target --threads {threads} 2> {log:q}"
+        " | LC_ALL=C sort > {output:q}"
 
 
 rule otu_table:
     input:
         otus=rules.name_otus.output.otus,
-        mapped=expand(rules.map_reads.output, sample=SAMPLES),
+        hits=rules.map_distinct.output[0],
+        derep=expand(rules.process_reads.output.derep, sample=SAMPLES),
     output:
         tsv=PLAN.path("otu_table"),
         biom=PLAN.path("otu_biom"),

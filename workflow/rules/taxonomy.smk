@@ -117,7 +117,7 @@ else:
         benchmark:
             f"{OUT}/benchmarks/sintax_search.tsv"
         conda:
-            conda_env("vsearch")
+            conda_env("reads")
         shell:
             "vsearch --sintax {input.otus:q} --db {input.database:q}"
             " --tabbedout {output:q} --sintax_cutoff {params.cutoff} --randseed {params.seed}"
