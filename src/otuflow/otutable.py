@@ -48,6 +48,11 @@ def read_hits(path: str | os.PathLike) -> dict[str, str]:
     -------
     dict of str to str
         Sequence key -> feature ID; distinct sequences without a hit are absent.
+
+    Raises
+    ------
+    ValueError
+        If a line is malformed or a sequence has more than one hit (naming file and line).
     """
     hits = {}
     with open(path, encoding="ascii") as handle:
@@ -55,7 +60,13 @@ def read_hits(path: str | os.PathLike) -> dict[str, str]:
             query, _, target = line.rstrip("\n").partition("\t")
             if not target:
                 raise ValueError(f"{path}, line {n}: expected query<TAB>target, got {line!r}")
-            hits[query.split(";", 1)[0]] = target.split(";", 1)[0]
+            key = query.split(";", 1)[0]
+            if key in hits:
+                raise ValueError(
+                    f"{path}, line {n}: a second hit for {key}; map with --maxhits 1 (one best "
+                    "hit per sequence)"
+                )
+            hits[key] = target.split(";", 1)[0]
     return hits
 
 

@@ -197,7 +197,8 @@ rule pool_distinct_sequences:
 # Every distinct sequence of the cohort is searched once; otu_table then counts each sample's
 # reads from its dereplicated reads. Identical reads get identical hits, so the counts equal
 # mapping every read, and the cost grows with the distinct sequences, not with samples x
-# sequences. Sorted, so the file does not depend on the thread count.
+# sequences. --maxhits 1: the best of the accepted hits, the one --otutabout counts. Sorted, so
+# the file does not depend on the thread count.
 rule map_distinct:
     input:
         reads=rules.pool_distinct_sequences.output[0],
@@ -221,7 +222,8 @@ rule map_distinct:
     shell:
         "vsearch --usearch_global {input.reads:q} --db {input.otus:q} --id {params.identity}"
         " --strand plus --maxaccepts {params.maxaccepts} --maxrejects {params.maxrejects}"
-        " --userout /dev/stdout --userfields query+target --threads {threads} 2> {log:q}"
+        " --maxhits 1 --userout /dev/stdout --userfields query+target --threads {threads}"
+        " 2> {log:q}"
         " | LC_ALL=C sort > {output:q}"
 
 
