@@ -94,7 +94,8 @@ def run_side(code: Path, rules: list[str], run: Path, config: Path, cores: int) 
     log = snakemake(code, run, config, cores, "--rerun-triggers", "mtime", "--forcerun", *rules)
     wall = time.perf_counter() - start
     jobs = job_times(log)
-    benchmarks = read_benchmarks(jobs[jobs["rule"] != "all"])
+    jobs["benchmark"] = [run / b if isinstance(b, str) else b for b in jobs["benchmark"]]
+    benchmarks = read_benchmarks(jobs)
     return {"wall_s": wall, "jobs": len(benchmarks), "job_s": benchmarks["s"].sum(),
             "cpu_s": benchmarks["cpu_time"].sum(), "per_rule": benchmarks}  # fmt: skip
 

@@ -56,11 +56,6 @@ rule alpha_diversity:
         "../../scripts/alpha_diversity.py"
 
 
-def metric_files(key):
-    """One file per beta-diversity metric of the plan, in the plan's metric order."""
-    return [PLAN.path(key, metric=m) for m in PLAN.beta_metrics]
-
-
 # Every metric in one job: one process start-up and import, the table read once (issue 15).
 rule beta_diversity:
     input:
@@ -68,11 +63,11 @@ rule beta_diversity:
         tree=rules.root_tree.output[0],
         groups=rules.write_groups.output[0],
     output:
-        matrix=metric_files("distance_matrix"),
-        pcoa=metric_files("pcoa"),
-        nmds=metric_files("nmds"),
-        summary=metric_files("ordination_summary"),
-        permanova=metric_files("permanova_metric"),
+        matrix=expand(PLAN.path("distance_matrix"), metric=PLAN.beta_metrics),
+        pcoa=expand(PLAN.path("pcoa"), metric=PLAN.beta_metrics),
+        nmds=expand(PLAN.path("nmds"), metric=PLAN.beta_metrics),
+        summary=expand(PLAN.path("ordination_summary"), metric=PLAN.beta_metrics),
+        permanova=expand(PLAN.path("permanova_metric"), metric=PLAN.beta_metrics),
         permanova_all=PLAN.path("permanova"),
     params:
         metrics=PLAN.beta_metrics,
