@@ -160,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         per_rule = measured[side][-1]["per_rule"].groupby("rule").agg(
             jobs=("s", "size"), s=("s", "sum"), cpu=("cpu_time", "sum"))
         for rule, row in per_rule.sort_values("s", ascending=False).iterrows():
-            lines.append(f"| {side} | {rule} | {row['jobs']} | {row['s']:.1f} | {row['cpu']:.1f} |")
+            lines.append(
+                f"| {side} | {rule} | {row['jobs']:.0f} | {row['s']:.1f} | {row['cpu']:.1f} |"
+            )
     print("\n".join(lines))
     if args.work is None:
         shutil.rmtree(work)
