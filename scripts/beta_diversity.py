@@ -1,4 +1,6 @@
-"""Snakemake entry point: one beta-diversity metric: distances, PCoA, NMDS, PERMANOVA."""
+"""Snakemake entry point: every beta-diversity metric in one process (one start-up, the table
+and groups read once): distances, PCoA, NMDS and PERMANOVA per metric, then their PERMANOVA
+tables stacked into one."""
 
 import pandas as pd
 
@@ -15,20 +17,20 @@ from otuflow.stats.beta import (
     permanova_table,
     write_distance_matrix,
 )
-from otuflow.tsv import write_tsv
+from otuflow.tsv import concat_tsv, write_tsv
 
 sm = snakemake  # noqa: F821
-metric = sm.wildcards.metric
-with log_to(sm.log[0]):
-    rarefied = read_otu_tsv(sm.input.rarefied)
-    groups = read_group_table(sm.input.groups).reindex(rarefied.columns)
+
+
+def one_metric(metric, rarefied, groups, planned, permdisp, out):
+    """Distances, ordinations and PERMANOVA of one metric; ``out`` maps output name -> path."""
     tree = sm.input.tree if "unifrac" in metric else None
     dm = beta_diversity(rarefied, metric, tree)
-    write_distance_matrix(dm, sm.output.matrix)
+    write_distance_matrix(dm, out["matrix"])
 
     coords, explained = pcoa_table(dm)
     coords = coords.iloc[:, : min(5, coords.shape[1])]
-    write_tsv(coords.assign(group=groups).rename_axis("sample"), sm.output.pcoa, index=True)
+    write_tsv(coords.assign(group=groups).rename_axis("sample"), out["pcoa"], index=True)
     summary = [("pcoa", "proportion_explained", axis, explained[axis], "") for axis in coords]
     try:
         configuration, fit = nmds(
@@ -42,13 +44,23 @@ with log_to(sm.log[0]):
     except StatsInputError as error:  # too few samples: reported, not fatal
         configuration = pd.DataFrame(index=pd.Index([], name="sample"), columns=["NMDS1", "NMDS2"])
         summary.append(("nmds", "stress_kruskal_1", "", float("nan"), f"skipped: {error}"))
-    write_tsv(configuration.assign(group=groups).rename_axis("sample"), sm.output.nmds, True)
+    write_tsv(configuration.assign(group=groups).rename_axis("sample"), out["nmds"], True)
     summary = pd.DataFrame(summary, columns=["method", "statistic", "axis", "value", "note"])
-    write_tsv(summary.assign(metric=metric), sm.output.summary)
+    write_tsv(summary.assign(metric=metric), out["summary"])
 
-    planned, _ = restrict_comparisons(sm.params.comparisons, rarefied.columns)
-    permdisp = PermdispSettings(sm.params.permdisp_definition, sm.params.permdisp_centre)
     result = permanova_table(dm, groups, sm.params.permutations, sm.params.seed, planned, permdisp)
     result.insert(0, "metric", metric)
-    write_tsv(result, sm.output.permanova)
-    print(result.to_string())
+    write_tsv(result, out["permanova"])
+    print(f"== {metric}\n{result.to_string()}")
+
+
+with log_to(sm.log[0]):
+    rarefied = read_otu_tsv(sm.input.rarefied)
+    groups = read_group_table(sm.input.groups).reindex(rarefied.columns)
+    planned, _ = restrict_comparisons(sm.params.comparisons, rarefied.columns)
+    permdisp = PermdispSettings(sm.params.permdisp_definition, sm.params.permdisp_centre)
+    names = ("matrix", "pcoa", "nmds", "summary", "permanova")
+    for i, metric in enumerate(sm.params.metrics):
+        out = {name: sm.output[name][i] for name in names}
+        one_metric(metric, rarefied, groups, planned, permdisp, out)
+    concat_tsv(list(sm.output.permanova), sm.output.permanova_all)

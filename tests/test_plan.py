@@ -166,6 +166,28 @@ def test_report_inputs_cover_every_figure_table_and_version():
     assert len(set(inputs.values())) == len(inputs)
 
 
+def test_figure_inputs_name_every_table_the_figures_are_drawn_from():
+    plan = RunPlan.from_config(_config(), _groups(Control=2, Opioid_S=2, Opioid_T=2))
+    inputs = plan.figure_inputs()
+    assert {k: inputs[k] for k in ("groups", "read_tracking", "alpha", "differential_relative")} \
+        == {"groups": "out/groups.tsv", "read_tracking": "out/qc/read_tracking.tsv",
+            "alpha": "out/alpha/alpha_diversity.tsv",
+            "differential_relative": "out/differential/genus_relative_abundance.tsv"}  # fmt: skip
+    for metric in ("braycurtis", "jaccard"):  # the config's metrics, no others
+        assert inputs[f"pcoa_{metric}"] == f"out/beta/ordination_pcoa_{metric}.tsv"
+        assert inputs[f"permanova_metric_{metric}"] == f"out/beta/permanova_{metric}.tsv"
+    assert not any("unifrac" in key for key in inputs)
+    for rank in ("genus", "phylum"):
+        assert inputs[f"top_taxa_{rank}"] == f"out/composition/{rank}_top.tsv"
+    slugs = [c.slug for c in plan.comparisons]
+    assert len(slugs) == 4  # Opioid vs Control, then the three pairs
+    for slug in slugs:
+        assert inputs[f"stamp_{slug}"] == f"out/differential/stamp_{slug}.tsv"
+        assert inputs[f"metastats_{slug}"] == f"out/differential/metastats_{slug}.tsv"
+    # one key per file: 5 run-wide tables + differential table, 4 per metric, 2 ranks, 2 per pair
+    assert len(set(inputs.values())) == len(inputs) == 6 + 4 * 2 + 2 + 2 * 4
+
+
 def test_restricting_to_the_samples_left_after_rarefaction():
     plan = RunPlan.from_config(_config(pooled={}), _groups(Control=3, Opioid_S=2, Opioid_T=2))
     kept, skipped = restrict_comparisons(plan.comparisons, ["s0", "s1", "s3", "s5", "s6"])

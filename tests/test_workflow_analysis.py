@@ -133,3 +133,25 @@ def test_report_embeds_every_figure(demo):
     assert [t for t in parser.targets if not t.startswith(("#", "data:"))] == []
     for word in ("PERMANOVA", "Metastats", "VSEARCH", "Chao1", "Opioid-T"):
         assert word.lower() in html.lower()
+
+
+def test_beta_diversity_and_figures_each_ran_as_one_job_with_its_log_and_benchmark(demo):
+    """Issue 15: every metric in one beta-diversity job, every figure in one figures job; each
+    combined job keeps a log and a Snakemake benchmark of its own."""
+    _, out = demo
+    for job in ("beta_diversity", "figures"):
+        benchmark = pd.read_csv(out / "benchmarks" / f"{job}.tsv", sep="\t")
+        assert len(benchmark) == 1 and benchmark["s"].iloc[0] > 0
+    assert not (out / "logs" / "beta_diversity").exists()  # no per-metric jobs
+    assert not (out / "logs" / "figures").exists()  # no per-family jobs
+    beta_log = (out / "logs" / "beta_diversity.log").read_text()
+    assert [line[3:] for line in beta_log.splitlines() if line.startswith("== ")] == METRICS
+    # the stacked PERMANOVA table is the per-metric tables one after the other
+    stacked = pd.concat([pd.read_csv(out / "beta" / f"permanova_{m}.tsv", sep="\t")
+                         for m in METRICS], ignore_index=True)  # fmt: skip
+    pd.testing.assert_frame_equal(pd.read_csv(out / "beta" / "permanova.tsv", sep="\t"), stacked)
+    drawn = {line.removeprefix("wrote ") for line in
+             (out / "logs" / "figures.log").read_text().splitlines()}  # fmt: skip
+    on_disk = {str(p.relative_to(out.parent)) for p in out.glob("figures/*")}
+    assert len(on_disk) == 2 * (3 + 2 * len(METRICS) + 4 + 1 + 4)  # PNG + SVG of each figure
+    assert drawn == on_disk

@@ -276,6 +276,32 @@ class RunPlan:
         """The PNG and SVG of one figure."""
         return [self.path("figure", stem=figure.stem, ext=ext) for ext in FIGURE_FORMATS]
 
+    def figure_inputs(self) -> dict[str, str]:
+        """Every table the figures of :meth:`figures` are drawn from, by input name.
+
+        Names: ``groups``, ``read_tracking``, ``alpha``, ``alpha_tests``,
+        ``rarefaction_curves``, ``differential_relative`` (at :attr:`rank`), and per beta metric
+        ``pcoa_<metric>``, ``nmds_<metric>``, ``ordination_summary_<metric>``,
+        ``permanova_metric_<metric>``, per composition rank ``top_taxa_<rank>``, per comparison
+        ``stamp_<slug>`` and ``metastats_<slug>``.
+        """
+        files = {
+            key: self.path(key)
+            for key in ("groups", "read_tracking", "alpha", "alpha_tests", "rarefaction_curves")
+        }
+        files["differential_relative"] = self.path("differential_relative", rank=self.rank)
+        for metric in self.beta_metrics:
+            for key in ("pcoa", "nmds", "ordination_summary", "permanova_metric"):
+                files[f"{key}_{metric}"] = self.path(key, metric=metric)
+        for rank in COMPOSITION_RANKS:
+            files[f"top_taxa_{rank}"] = self.path("top_taxa", rank=rank)
+        for comparison in self.comparisons:
+            for test in ("stamp", "metastats"):
+                files[f"{test}_{comparison.slug}"] = self.path(
+                    "differential_test", test=test, comparison=comparison.slug
+                )
+        return files
+
     def final_outputs(self) -> list[str]:
         """Every file a complete run leaves (what ``snakemake`` builds by default)."""
         files = [

@@ -1,4 +1,5 @@
-"""Rarefaction, alpha diversity with group tests, beta diversity with PCoA, NMDS and PERMANOVA."""
+"""Rarefaction, alpha diversity with group tests, beta diversity with PCoA, NMDS and PERMANOVA
+(every metric in one job)."""
 
 
 rule rarefy:
@@ -55,18 +56,21 @@ rule alpha_diversity:
         "../../scripts/alpha_diversity.py"
 
 
+# Every metric in one job: one process start-up and import, the table read once (issue 15).
 rule beta_diversity:
     input:
         rarefied=rules.rarefy.output.table,
         tree=rules.root_tree.output[0],
         groups=rules.write_groups.output[0],
     output:
-        matrix=PLAN.path("distance_matrix"),
-        pcoa=PLAN.path("pcoa"),
-        nmds=PLAN.path("nmds"),
-        summary=PLAN.path("ordination_summary"),
-        permanova=PLAN.path("permanova_metric"),
+        matrix=expand(PLAN.path("distance_matrix"), metric=PLAN.beta_metrics),
+        pcoa=expand(PLAN.path("pcoa"), metric=PLAN.beta_metrics),
+        nmds=expand(PLAN.path("nmds"), metric=PLAN.beta_metrics),
+        summary=expand(PLAN.path("ordination_summary"), metric=PLAN.beta_metrics),
+        permanova=expand(PLAN.path("permanova_metric"), metric=PLAN.beta_metrics),
+        permanova_all=PLAN.path("permanova"),
     params:
+        metrics=PLAN.beta_metrics,
         permutations=config["diversity"]["permutations"],
         nmds_starts=config["diversity"]["nmds_starts"],
         nmds_max_starts=config["diversity"]["nmds_max_starts"],
@@ -78,28 +82,10 @@ rule beta_diversity:
         mem_mb=4000,
         runtime=60,
     log:
-        f"{OUT}/logs/beta_diversity/{{metric}}.log",
+        f"{OUT}/logs/beta_diversity.log",
     benchmark:
-        f"{OUT}/benchmarks/beta_diversity/{{metric}}.tsv"
+        f"{OUT}/benchmarks/beta_diversity.tsv"
     conda:
         conda_env("python")
     script:
         "../../scripts/beta_diversity.py"
-
-
-rule permanova_summary:
-    input:
-        expand(rules.beta_diversity.output.permanova, metric=PLAN.beta_metrics),
-    output:
-        PLAN.path("permanova"),
-    resources:
-        mem_mb=500,
-        runtime=5,
-    log:
-        f"{OUT}/logs/permanova_summary.log",
-    benchmark:
-        f"{OUT}/benchmarks/permanova_summary.tsv"
-    conda:
-        conda_env("python")
-    script:
-        "../../scripts/concat_tables.py"

@@ -1,32 +1,37 @@
 """Publication figures (matplotlib, no pyplot state): each writes ``<prefix>.png`` (300 dpi) and
-``<prefix>.svg``, byte-identical for identical inputs; ``make_*_figure`` returns the Figure."""
+``<prefix>.svg``, byte-identical for identical inputs; ``make_*_figure`` returns the Figure.
 
-from otuflow.plots._style import PlotInputError, group_colors
-from otuflow.plots.alpha import alpha_boxplots, make_alpha_figure
-from otuflow.plots.features import feature_boxplots, make_feature_boxplots_figure
-from otuflow.plots.ordination import confidence_ellipse, make_ordination_figure, ordination_plot
-from otuflow.plots.rarefaction import make_rarefaction_figure, plot_rarefaction_curves
-from otuflow.plots.stamp import extended_error_bar, make_extended_error_bar_figure
-from otuflow.plots.taxa import make_stacked_bars_figure, stacked_bars, taxa_palette
-from otuflow.plots.tracking import make_read_tracking_figure, read_tracking_plot
+The names below are imported from their modules on first use, so that importing one module of
+the package (the report needs only :data:`otuflow.plots._style.PNG_DPI`) does not import every
+figure module and scipy with it.
+"""
 
-__all__ = [
-    "PlotInputError",
-    "alpha_boxplots",
-    "confidence_ellipse",
-    "extended_error_bar",
-    "feature_boxplots",
-    "group_colors",
-    "make_alpha_figure",
-    "make_extended_error_bar_figure",
-    "make_feature_boxplots_figure",
-    "make_ordination_figure",
-    "make_rarefaction_figure",
-    "make_read_tracking_figure",
-    "make_stacked_bars_figure",
-    "ordination_plot",
-    "plot_rarefaction_curves",
-    "read_tracking_plot",
-    "stacked_bars",
-    "taxa_palette",
-]
+from __future__ import annotations
+
+import importlib
+
+_MODULES = {
+    "_style": ("PlotInputError", "group_colors"),
+    "alpha": ("alpha_boxplots", "make_alpha_figure"),
+    "features": ("feature_boxplots", "make_feature_boxplots_figure"),
+    "ordination": ("confidence_ellipse", "make_ordination_figure", "ordination_plot"),
+    "rarefaction": ("make_rarefaction_figure", "plot_rarefaction_curves"),
+    "stamp": ("extended_error_bar", "make_extended_error_bar_figure"),
+    "taxa": ("make_stacked_bars_figure", "stacked_bars", "taxa_palette"),
+    "tracking": ("make_read_tracking_figure", "read_tracking_plot"),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,13 +1,15 @@
-"""Draw the workflow's figures from its result tables (one function per figure family)."""
+"""Draw the workflow's figures from its result tables (one function per figure family, and
+:func:`draw_all_figures`, which draws every figure of a run plan in one process)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from otuflow.plan import COMPOSITION_RANKS, RunPlan
 from otuflow.plots.alpha import alpha_boxplots
 from otuflow.plots.features import feature_boxplots
 from otuflow.plots.ordination import ordination_plot
@@ -175,3 +177,61 @@ def draw_differential(
     elif not found:
         notes = {f: f"not significant; {n}" for f, n in notes.items()}
     feature_boxplots(rel, features[:12], group, colors, order, out_boxes, annotations=notes)
+
+
+def draw_all_figures(
+    plan: RunPlan, inputs: Mapping[str, PathLike], colors, order, q_threshold: float,
+    confidence: float, seed: int = 0,
+) -> list[Path]:  # fmt: skip
+    """Every figure of ``plan`` (:meth:`~otuflow.plan.RunPlan.figures`), PNG and SVG.
+
+    One process draws them all: the figure families share one interpreter start-up and one
+    import of matplotlib, pandas and scipy, which cost more than drawing a small figure.
+
+    Parameters
+    ----------
+    plan : otuflow.plan.RunPlan
+        The run plan: which figures, and where they go.
+    inputs : mapping
+        The tables they are drawn from, by the names of
+        :meth:`~otuflow.plan.RunPlan.figure_inputs`.
+    colors, order
+        Group colours and order.
+    q_threshold, confidence : float
+        Metastats q cut-off of the significant taxa and the STAMP confidence level.
+    seed : int
+        Seed of the jitter in the alpha-diversity box plots.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of the plan's figures.
+    """
+    def prefix(stem: str) -> Path:
+        return Path(plan.path("figure", stem=stem, ext=""))
+
+    group = inputs["groups"]
+    draw_read_tracking(inputs["read_tracking"], group, colors, order, prefix("read_tracking"))
+    draw_alpha(
+        inputs["alpha"], inputs["alpha_tests"], inputs["rarefaction_curves"], group, colors,
+        order, prefix("rarefaction_curves"), prefix("alpha_diversity"), seed,
+    )  # fmt: skip
+    for m in plan.beta_metrics:
+        draw_ordinations(
+            m, inputs[f"pcoa_{m}"], inputs[f"nmds_{m}"], inputs[f"ordination_summary_{m}"],
+            inputs[f"permanova_metric_{m}"], group, colors, order, prefix(f"pcoa_{m}"),
+            prefix(f"nmds_{m}"),
+        )  # fmt: skip
+    for rank in COMPOSITION_RANKS:
+        draw_composition(inputs[f"top_taxa_{rank}"], group, colors, order, rank,
+                         prefix(f"{rank}_bars_samples"), prefix(f"{rank}_bars_groups"))  # fmt: skip
+    draw_differential(
+        [(c, inputs[f"stamp_{c.slug}"], prefix(f"stamp_{c.slug}")) for c in plan.comparisons],
+        [inputs[f"metastats_{c.slug}"] for c in plan.comparisons], inputs["differential_relative"],
+        group, colors, order, plan.rank, q_threshold, confidence, prefix("significant_taxa"),
+    )  # fmt: skip
+    files = [Path(f) for figure in plan.figures() for f in plan.figure_files(figure)]
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:  # a figure the plan declares and no family draws: a programming error
+        raise RuntimeError(f"figures not drawn: {', '.join(missing)}")
+    return files

@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from otuflow.clinical.compare import FISHER, MIN_EXPECTED, NORMALITY_ALPHA, STAR_LEVELS
-from otuflow.clinical.links import PSEUDOCOUNT
 from otuflow.plan import CLINICAL_FIGURES
 from otuflow.report.builder import FigureRef, Section, TableRef
 
@@ -65,6 +63,11 @@ def patients_section(
     config : mapping
         The validated run config.
     """
+    # imported here: they bring scipy.stats and statsmodels, which a report without a clinical
+    # table does not need
+    from otuflow.clinical.compare import FISHER, MIN_EXPECTED, NORMALITY_ALPHA, STAR_LEVELS
+    from otuflow.clinical.links import PSEUDOCOUNT
+
     clinical = config["clinical"]
     table1, table2 = table("clinical_table1"), table("clinical_table2")
     columns = table("clinical_columns")
