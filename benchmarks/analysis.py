@@ -12,7 +12,8 @@ by hand and kept as they are.
 * PERMDISP: ``skbio.stats.distance.permdisp(test="median")`` vs ``otuflow.stats.permdisp``
   (999 permutations, three groups).
 * Read mapping: ``vsearch --usearch_global`` of every filtered read vs of the sample's unique
-  sequences with ``--sizein`` (one simulated sample, 20,000 pairs), as ``map_reads`` does.
+  sequences with ``--sizein`` (one simulated sample, 20,000 pairs), as the per-sample mapping
+  did before issue 15 (the cohort-wide mapping is raced in benchmarks/mapping.py).
 * FASTA reading: Biopython's ``SimpleFastaParser`` vs ``otuflow.fastx.read_fasta`` (the reader
   the classifier uses for its references) on 100,000 records of full 16S length, with one
   sequence line per record and with 60-column lines.
