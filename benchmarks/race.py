@@ -114,7 +114,7 @@ class Entry:
     usage: Usage | None = None
     features: int | None = None
     species: tuple[int, int] | None = None  # recovered, expected
-    genera: tuple[int, int] | None = None  # recovered, expected
+    genera: tuple[int, int, int] | None = None  # recovered, expected, not simulated
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -187,10 +187,11 @@ def expected_genera(truth: Path) -> set[str]:
     return set(table.index[table.max(axis=1) > FLOOR])
 
 
-def genus_recovery(truth: Path, genera: set[str]) -> tuple[int, int]:
-    """(expected genera among ``genera``, expected genera)."""
+def genus_recovery(truth: Path, genera: set[str]) -> tuple[int, int, int]:
+    """(expected genera among ``genera``, expected genera, ``genera`` not simulated at all)."""
     expected = expected_genera(truth)
-    return len(expected & genera), len(expected)
+    simulated = pd.read_csv(truth / "genus_abundance.tsv", sep="\t", index_col=0).index
+    return len(expected & genera), len(expected), len(genera - set(simulated))
 
 
 def species_recovery(truth: Path, sequences: Path, table: pd.DataFrame) -> tuple[int, int]:
@@ -675,8 +676,11 @@ def ratio(entries: Mapping[str, Entry], numerator: str, denominator: str) -> tup
     return a.usage.wall_s / b.usage.wall_s, a.usage.cpu_s / b.usage.cpu_s
 
 
-def _fraction(pair: tuple[int, int] | None) -> str:
-    return "-" if pair is None else f"{pair[0]}/{pair[1]}"
+def _fraction(pair: tuple[int, ...] | None) -> str:
+    """``found/expected``, with `` (+wrong)`` when a third number is given."""
+    if pair is None:
+        return "-"
+    return f"{pair[0]}/{pair[1]}" + (f" (+{pair[2]})" if len(pair) > 2 else "")
 
 
 def _number(value: float | None, digits: int = 0) -> str:
@@ -721,13 +725,13 @@ def versions() -> str:
 
 def report(command: str, started: str, host: str, tools: str,
            cohorts: Sequence[tuple[str, Mapping[str, Entry], tuple[float, float]]],
-           skipped: Mapping[str, str]) -> str:  # fmt: skip
+           skipped: Mapping[str, str], note: str = "") -> str:  # fmt: skip
     """The RESULTS.md block (markers included)."""
     start, end = BLOCKS["race"]
     lines = [start, "## Race: otuflow, the bare tools, mothur and QIIME 2", "",
              f"Run {started} UTC with `{command}` on {host}; {tools}. Each cohort is simulated "
-             "once (`otuflow simulate`) and every anchor runs on it, one after the other.",
-             ""]  # fmt: skip
+             "once (`otuflow simulate`) and every anchor runs on it, one after the other."
+             + (f" {note}" if note else ""), ""]  # fmt: skip
     for key, entries, load in cohorts:
         samples, pairs = key.split("x")
         lines += [f"### {samples} samples x {pairs} read pairs", "",
@@ -748,11 +752,12 @@ def report(command: str, started: str, host: str, tools: str,
         "processes and all their descendants (`os.wait4`); *peak MB* the largest resident set of "
         "any single process of the anchor (GNU time's `%M`, which takes the largest process of "
         "the tree; not the sum of processes running at the same time). *features*: OTUs/ASVs "
-        "in the table. *species identical*: "
-        f"simulated species above {FLOOR:.1%} in some sample with a feature identical to their "
-        "amplicon (`otuflow.simulate.truth.score_variants`; strict for 97 % OTUs, which may "
+        f"in the table. *species identical*: simulated species above {100 * FLOOR:g} % in some "
+        "sample with a feature identical to their amplicon "
+        "(`otuflow.simulate.truth.score_variants`; strict for 97 % OTUs, which may "
         "merge close species). *genera named*: simulated genera above that floor that the "
-        "taxonomy names for some feature with reads. The bare script runs the workflow's "
+        "taxonomy names for some feature with reads, (+n): genera it names that were not "
+        "simulated at all. The bare script runs the workflow's "
         "cutadapt and vsearch commands with its settings (built from the same config and "
         "`otuflow.rule_args`), as many samples at a time as there are cores, uncompressed "
         "intermediates, and maps the pooled per-sample unique sequences in one vsearch call. "
@@ -793,6 +798,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "out" / "race",
                         help="each run works in a new dated folder below this")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--note", default="",
+                        help="a sentence for the block, e.g. that the machine was shared")
     args = parser.parse_args(argv)
     cohorts = list(args.cohort or [])
     if (args.samples is None) != (args.pairs is None):
@@ -800,9 +807,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.samples is not None:
         cohorts.append(parse_cohort(f"{args.samples}x{args.pairs}"))
     cohorts = cohorts or [(16, 4000), (25, 40000)]
-    command = "python benchmarks/race.py " + " ".join(
-        [f"--cohort {s}x{p}" for s, p in cohorts] + [f"--cores {args.cores}",
-         f"--seed {args.seed}"] + [f"--skip {s}" for s in args.skip])  # fmt: skip
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "benchmarks/race.py", *given])
     now = dt.datetime.now(dt.UTC)
     started = now.strftime("%Y-%m-%d %H:%M")
     root = args.work / now.strftime("%Y-%m-%d_%H%M%S")
@@ -838,7 +844,8 @@ def main(argv: list[str] | None = None) -> int:
                 Path(entries["otuflow_table"].extra["table"]))
         results.append((key, entries, (load_before, os.getloadavg()[0])))
         # rewritten after every cohort, so a long run leaves results even when stopped
-        write_block(args.results, "race", report(command, started, host, tools, results, skipped))
+        write_block(args.results, "race", report(command, started, host, tools, results, skipped,
+                                                  args.note))
     print(f"wrote {args.results}")
     return 0
 

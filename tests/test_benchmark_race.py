@@ -189,14 +189,14 @@ def test_usage_of_steps_adds_times_and_keeps_the_largest_memory():
 
 def test_cohort_table_rows_and_ratios():
     entries = {"otuflow_full": race.Entry("otuflow_full", race.Usage(100.4, 150.2, 251.0), 60,
-                                          (55, 60), (20, 21)),
+                                          (55, 60), (20, 21, 2)),
                "bare": entry("bare", 20, 32),
                "otuflow_table": entry("otuflow_table", 30, 40),
                "qiime2": race.Entry("qiime2", note="failed: dada2")}  # fmt: skip
     lines = race.cohort_table(entries)
     full = next(line for line in lines if line.startswith("| otuflow, full"))
     assert [c.strip() for c in full.split("|")[2:-1]] == ["100", "150", "251", "60", "55/60",
-                                                          "20/21", ""]  # fmt: skip
+                                                          "20/21 (+2)", ""]  # fmt: skip
     qiime = next(line for line in lines if line.startswith("| QIIME 2"))
     assert [c.strip() for c in qiime.split("|")[2:-1]] == ["-"] * 6 + ["failed: dada2"]
     anchors, ratios = lines[:lines.index("")], lines[lines.index(""):]
@@ -258,7 +258,8 @@ def test_genus_recovery_against_the_truth(tmp_path):
         "genus\tA\tB\nBlautia\t0.5\t0.2\nDorea\t0.001\t0.003\nPrevotella\t0.0\t0.497\n")
     # Dorea never reaches the floor, so it is not expected
     assert race.expected_genera(tmp_path) == {"Blautia", "Prevotella"}
-    assert race.genus_recovery(tmp_path, {"Blautia", "Dorea", "Other"}) == (1, 2)
+    # Other was not simulated at all: a wrong name
+    assert race.genus_recovery(tmp_path, {"Blautia", "Dorea", "Other"}) == (1, 2, 1)
 
 
 def test_mothur_design_and_batch(config):
