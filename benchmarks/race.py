@@ -522,10 +522,15 @@ def mothur_batch(config: Mapping, cores: int) -> str:
     ]) + "\n"  # fmt: skip
 
 
-def gunzip(source: Path, target: Path) -> None:
-    """Decompress ``source`` to ``target`` (mothur 1.48 crashes on .fastq.gz)."""
-    with gzip.open(source, "rb") as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+def mothur_fastq(source: Path, target: Path, sample: str) -> None:
+    """Decompress a FASTQ file for mothur, read names prefixed with ``<sample>_``.
+
+    mothur 1.48 crashes on .fastq.gz, and it needs read names unique across the samples it
+    pools (``unique.seqs`` stops on a name seen twice; simulated samples reuse names).
+    """
+    with gzip.open(source, "rt") as src, open(target, "w") as dst:
+        for number, line in enumerate(src):
+            dst.write(f"@{sample}_{line[1:]}" if number % 4 == 0 else line)
 
 
 def run_mothur(cohort: Cohort) -> Entry:
@@ -537,7 +542,8 @@ def run_mothur(cohort: Cohort) -> Entry:
     files = []
     for row in cohort.sheet().itertuples():
         for read in ("r1", "r2"):
-            gunzip(Path(getattr(row, read)), work / f"{row.sample}_{read}.fastq")
+            mothur_fastq(Path(getattr(row, read)), work / f"{row.sample}_{read}.fastq",
+                         row.sample)
         files.append(f"{row.sample}\t{row.sample}_r1.fastq\t{row.sample}_r2.fastq")
     (work / "reads.files").write_text("\n".join(files) + "\n")
     primers = config["primers"]
@@ -761,8 +767,10 @@ def report(command: str, started: str, host: str, tools: str,
         "cutadapt and vsearch commands with its settings (built from the same config and "
         "`otuflow.rule_args`), as many samples at a time as there are cores, uncompressed "
         "intermediates, and maps the pooled per-sample unique sequences in one vsearch call. "
-        "mothur starts from uncompressed FASTQ (decompressed before the timing; 1.48 crashes on "
-        ".fastq.gz) and removes the primers with pcr.seqs; classify.seqs uses the cohort's "
+        "mothur starts from uncompressed FASTQ with read names made unique across samples "
+        "(prepared before the timing; 1.48 crashes on .fastq.gz and needs unique names) and "
+        "removes the primers with pcr.seqs; "
+        "classify.seqs uses the cohort's "
         "reference in mothur's format. QIIME 2 starts from the .fastq.gz files; its classifier "
         f"is trained on the same reference before the timing; DADA2 truncates at "
         f"{DADA2_TRUNC[0]}/{DADA2_TRUNC[1]}.",

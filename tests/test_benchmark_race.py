@@ -262,6 +262,18 @@ def test_genus_recovery_against_the_truth(tmp_path):
     assert race.genus_recovery(tmp_path, {"Blautia", "Dorea", "Other"}) == (1, 2, 1)
 
 
+def test_mothur_fastq_is_plain_with_names_unique_per_sample(tmp_path):
+    import gzip
+
+    source = tmp_path / "r1.fastq.gz"
+    with gzip.open(source, "wt") as handle:
+        handle.write("@SIM_1 1:N\nACGT\n+\n@III\n@SIM_2\nTTTT\n+SIM_2\nIIII\n")
+    race.mothur_fastq(source, tmp_path / "out.fastq", "C01")
+    # quality lines starting with "@" are left alone
+    assert (tmp_path / "out.fastq").read_text().splitlines() == [
+        "@C01_SIM_1 1:N", "ACGT", "+", "@III", "@C01_SIM_2", "TTTT", "+SIM_2", "IIII"]
+
+
 def test_mothur_design_and_batch(config):
     design = race.mothur_design(pd.Series({"C01": "Control", "S01": "Opioid-S"}))
     assert design.splitlines() == ["group\ttreatment", "C01\tControl", "S01\tOpioid_S"]
