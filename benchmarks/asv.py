@@ -32,12 +32,12 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from cohorts import BLOCKS, REPO, workflow_env, write_block
 
 from otuflow.simulate import simulate_cohort
 from otuflow.simulate.truth import VariantRecovery, score_variants
 
-REPO = Path(__file__).resolve().parents[1]
-START, END = "<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"
+START, END = BLOCKS["asv"]
 
 DADA2 = r"""
 suppressMessages(library(dada2))
@@ -87,7 +87,7 @@ def run_otuflow(cohort: Path, work: Path, cores: int) -> tuple[Path, Path, float
     configfile = work / "otuflow.yaml"
     configfile.write_text(yaml.safe_dump(config, sort_keys=False))
     table = work / "otuflow" / "otu" / "otu_table.tsv"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    env = workflow_env()
     wall, cpu = timed([sys.executable, "-m", "snakemake", str(table), "--snakefile",
                        str(REPO / "Snakefile"), "--directory", str(work), "--cores", str(cores),
                        "--configfile", str(configfile)], env=env)  # fmt: skip
@@ -130,17 +130,6 @@ def row(name: str, score: VariantRecovery, variants: int, wall: float, cpu: floa
             f"{len(score.expected)} ({100 * score.sensitivity:.0f} %) | {len(score.spurious)} | "
             f"{100 * score.spurious_read_share:.2f} % | {len(score.chimeric)} | {wall:.0f} | "
             f"{cpu:.0f} |")
-
-
-def write_block(results: Path, block: str) -> None:
-    """Put ``block`` between the markers in ``results`` (appended the first time)."""
-    text = results.read_text() if results.is_file() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         "| method | variants | recovered | spurious | spurious reads | chimeric | wall s | CPU s |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", *rows, "", *notes, END,
     ])  # fmt: skip
-    write_block(args.results, block)
+    write_block(args.results, "asv", block)
     return 0
 
 

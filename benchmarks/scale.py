@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import math
 import os
-import platform
 import re
 import resource
 import shutil
@@ -32,9 +31,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from cohorts import (
+    REPO,
+    keep_blocks,
+    machine,
+    simulate,
+    snakemake_command,
+    workflow_env,
+    write_config,
+)
 
-REPO = Path(__file__).resolve().parents[1]
 # Rules whose job is an external tool (their share of the run is what the workflow cannot speed up).
 TOOL_RULES = {
     "process_reads": "cutadapt + vsearch", "dereplicate_pooled": "vsearch",
@@ -67,31 +73,9 @@ class Run:
     extra: dict = field(default_factory=dict)
 
 
-def group_sizes(samples: int) -> tuple[int, int, int]:
-    """Split a cohort size over Control, Opioid-S and Opioid-T as evenly as possible."""
-    base, rest = divmod(samples, 3)
-    return tuple(base + (i < rest) for i in range(3))
-
-
-def write_config(cohort: Path, outdir: Path, pairs: int, path: Path) -> Path:
-    """Config for a simulated cohort: the repository defaults with its samples and reference."""
-    config = {
-        "samples": str(cohort / "samples.tsv"),
-        "outdir": str(outdir),
-        "taxonomy": {"reference_fasta": str(cohort / "reference" / "reference.fasta"),
-                     "reference_taxonomy": str(cohort / "reference" / "taxonomy.tsv")},
-        # ~90 % of pairs map; a floor at half the depth keeps every sample
-        "diversity": {"rarefaction_floor": max(1, pairs // 2)},
-    }  # fmt: skip
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
-
-
 def snakemake(configfile: Path, cores: int, *extra: str) -> subprocess.CompletedProcess:
     """Run the workflow (full log on stdout/stderr); raise with the log tail when it fails."""
-    command = [sys.executable, "-m", "snakemake", *extra, "--snakefile", str(REPO / "Snakefile"),
-               "--directory", str(REPO), "--cores", str(cores), "--configfile", str(configfile)]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    command, env = snakemake_command(configfile, cores, *extra), workflow_env()
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"snakemake failed ({result.returncode}):\n{result.stderr[-4000:]}")
@@ -142,10 +126,7 @@ def run_cohort(samples: int, pairs: int, cores: int, work: Path, seed: int) -> R
     cohort, outdir = work / f"cohort_{key}", work / f"results_{key}"
     for folder in (cohort, outdir):
         shutil.rmtree(folder, ignore_errors=True)
-    sizes = ",".join(map(str, group_sizes(samples)))
-    subprocess.run([sys.executable, "-m", "otuflow", "simulate", "--out", str(cohort), "--seed",
-                    str(seed), "--samples-per-group", sizes, "--pairs-per-sample", str(pairs)],
-                   check=True, capture_output=True)  # fmt: skip
+    simulate(cohort, samples, pairs, seed)
     config = write_config(cohort, outdir, pairs, work / f"config_{key}.yaml")
     # one-off: reference preparation and classifier training (cached under resources/cache/)
     warm = snakemake(config, cores, "--until", "train_classifier")
@@ -219,24 +200,6 @@ def per_rule(run: Run) -> pd.DataFrame:
                                                cpu_s=("cpu_time", "sum"),
                                                max_rss_mb=("max_rss", "max"))  # fmt: skip
     return logged.join(bench, how="outer").sort_values("log_wall_s", ascending=False)
-
-
-def machine() -> str:
-    """One line describing this machine."""
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
-        cpu = names[0] if names else cpu
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    vsearch = subprocess.run(["vsearch", "--version"], capture_output=True, text=True).stderr
-    version = re.search(r"vsearch v([\d.]+)", vsearch)
-    import snakemake as snakemake_package
-
-    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, "
-            f"{platform.platform()}, Python {platform.python_version()}, "
-            f"Snakemake {snakemake_package.__version__}, "
-            f"vsearch {version.group(1) if version else '?'}")  # fmt: skip
 
 
 def plot(runs: list[Run], exponent: float, path_stem: Path) -> None:
@@ -369,16 +332,6 @@ def report(all_runs: list[Run], cores: int, seed: int, started: str, host: str) 
     return "\n".join(lines)
 
 
-def keep_asv_block(results: Path, text: str) -> str:
-    """``text`` followed by the block benchmarks/asv.py wrote into ``results``, if there is one."""
-    old = results.read_text() if results.is_file() else ""
-    start, end = "<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"
-    if start in old and end in old:
-        block = start + old.split(start, 1)[1].split(end, 1)[0] + end
-        return text.rstrip("\n") + "\n\n" + block + "\n"
-    return text
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: run the cohorts, write RESULTS.md and the plot."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -399,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.report_only:
         runs, started, host = load_runs(args.work)
-        args.results.write_text(keep_asv_block(args.results,
+        args.results.write_text(keep_blocks(args.results,
                                                report(runs, args.cores, args.seed, started, host)))
         sizes, _ = split_series(runs)
         plot(sizes, growth_exponent([r.samples for r in sizes], [r.wall_s for r in sizes]),
@@ -421,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{samples} samples x {pairs} pairs: {run.wall_s:.0f} s wall, {run.cpu_s:.0f} s "
               f"CPU, {len(run.jobs)} jobs", flush=True)  # fmt: skip
         # rewritten after every cohort, so a long run leaves results even when stopped
-        args.results.write_text(keep_asv_block(args.results,
+        args.results.write_text(keep_blocks(args.results,
                                                report(runs, args.cores, args.seed, started, host)))
         per_rule(run).to_csv(args.work / f"per_rule_{run_key(samples, pairs)}.tsv", sep="\t")
         save_totals(runs, args.work / "runs.tsv")
