@@ -21,6 +21,7 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BLOCKS = {
     "asv": ("<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"),
     "race": ("<!-- race-benchmark -->", "<!-- /race-benchmark -->"),
+    "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
 }
 
 

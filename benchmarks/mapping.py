@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -32,14 +31,12 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
+from cohorts import BLOCKS, REPO, machine, simulate, write_block, write_config
+from scale import snakemake
 
 from otuflow.otutable import build_otu_table
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-from scale import group_sizes, snakemake, write_config  # noqa: E402
-
-START, END = "<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"
+START, END = BLOCKS["mapping"]
 
 
 def timed(function):
@@ -95,17 +92,6 @@ def count_records(paths) -> int:
     return sum(Path(p).read_bytes().count(b">") for p in paths)
 
 
-def write_block(results: Path, block: str) -> None:
-    """Put ``block`` between the markers in ``results`` (appended the first time)."""
-    text = results.read_text() if results.is_file() else ""
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    results.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: simulate, run the workflow to the OTUs, race the two mappings."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -120,10 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work / f"{args.samples}x{args.pairs}"
     shutil.rmtree(work, ignore_errors=True)
     cohort, outdir = work / "cohort", work / "results"
-    sizes = ",".join(map(str, group_sizes(args.samples)))
-    subprocess.run([sys.executable, "-m", "otuflow", "simulate", "--out", str(cohort), "--seed",
-                    str(args.seed), "--samples-per-group", sizes, "--pairs-per-sample",
-                    str(args.pairs)], check=True, capture_output=True)  # fmt: skip
+    simulate(cohort, args.samples, args.pairs, args.seed)
     config = write_config(cohort, outdir, args.pairs, work / "config.yaml")
     snakemake(config, args.threads, str(outdir / "otu" / "otus.fasta"))
     samples = pd.read_csv(cohort / "samples.tsv", sep="\t", dtype=str)["sample"]
@@ -145,8 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     block = "\n".join([
         START, "## Read mapping: per sample, or once per distinct sequence", "",
         f"Run {started} with `python benchmarks/mapping.py --samples {args.samples} --pairs "
-        f"{args.pairs} --threads {args.threads} --seed {args.seed}` on {platform.node()} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()}); 1-min load "
+        f"{args.pairs} --threads {args.threads} --seed {args.seed}` on {machine()}; 1-min load "
         f"{load_before:.1f} before, {load_after:.1f} after. Both on the same dereplicated reads "
         f"of {args.samples} simulated samples, one after the other, with config.yaml's mapping "
         "settings; seconds are wall and CPU of all processes (the second row includes pooling "
@@ -161,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'yes' if same else 'NO'}.", END,
     ])  # fmt: skip
     print(block)
-    write_block(args.results, block)
+    write_block(args.results, "mapping", block)
     return 0 if same else 1
 
 
