@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORES ?= 2
 
-.PHONY: all setup tools test-tools demo test lint dry-run clean
+.PHONY: all setup tools test-tools bench-tools demo test lint dry-run clean
 
 all: demo
 
@@ -26,6 +26,10 @@ tools:
 
 test-tools:
 	tools/install_external_tools.sh --with-test-tools
+
+# What benchmarks/race.py and benchmarks/asv.py race against (QIIME 2's DADA2 route, R dada2).
+bench-tools: setup
+	tools/install_external_tools.sh --with-bench-tools
 
 demo/clinical.tsv: | $(VENV)/.installed
 	# --force: replaces only a demo cohort an older otuflow simulated here (never other files)

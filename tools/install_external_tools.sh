@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Install the external programs otuflow calls, from Debian packages, when they are missing.
-# Usage: tools/install_external_tools.sh [--with-test-tools]
+# Usage: tools/install_external_tools.sh [--with-test-tools | --with-bench-tools]
+#   --with-bench-tools also what the benchmarks race or compare against (benchmarks/race.py,
+#                      benchmarks/asv.py): the test tools plus QIIME 2's DADA2, cutadapt and
+#                      feature-classifier plugins and R's dada2 (`make bench-tools`).
 #   --with-test-tools  also the reference implementations the test suite compares against
 #                      (RDP Classifier 2.10 + Java; R with vegan, phyloseq and GUniFrac,
 #                      about 30 s to install), the clients the exported results must open in
@@ -12,7 +15,7 @@
 set -euo pipefail
 
 declare -A PACKAGE_OF=([vsearch]=vsearch [mafft]=mafft [FastTree]=fasttree)
-if [[ "${1:-}" == "--with-test-tools" ]]; then
+if [[ "${1:-}" == "--with-test-tools" || "${1:-}" == "--with-bench-tools" ]]; then
   PACKAGE_OF[java]=default-jre-headless
   PACKAGE_OF[/usr/share/rdp-classifier/rdp_classifier.jar]=rdp-classifier
   PACKAGE_OF[Rscript]=r-base-core
@@ -25,6 +28,12 @@ if [[ "${1:-}" == "--with-test-tools" ]]; then
   done
   PACKAGE_OF[mothur]=mothur
   PACKAGE_OF[chromium]=chromium
+fi
+if [[ "${1:-}" == "--with-bench-tools" ]]; then
+  for plugin in q2-dada2 q2-cutadapt q2-feature-classifier; do
+    PACKAGE_OF[/usr/lib/python3/dist-packages/${plugin//-/_}]=$plugin
+  done
+  PACKAGE_OF[/usr/lib/R/site-library/dada2]=r-bioc-dada2
 fi
 
 missing=()
