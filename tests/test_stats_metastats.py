@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -275,13 +274,12 @@ def test_planted_effects_are_found_and_nulls_are_uniform(n_per_group):
     assert (null["q"] < 0.05).mean() < 0.05
 
 
-def test_speed_and_determinism():
+def test_determinism():
+    # (speed is measured in benchmarks/, never by a timed unit test)
     rng = np.random.default_rng(5)
     counts = _table(rng.negative_binomial(1, 0.01, size=(300, 25)))
     groups = pd.Series(["A"] * 12 + ["B"] * 13, index=counts.columns)
-    start = time.perf_counter()
     first = metastats(counts, groups, "A", "B", permutations=1000, seed=42)
-    assert time.perf_counter() - start < 2.0
     again = metastats(counts, groups, "A", "B", permutations=1000, seed=42)
     pd.testing.assert_frame_equal(first, again)
     other = metastats(counts, groups, "A", "B", permutations=1000, seed=43)
