@@ -22,6 +22,8 @@ BLOCKS = {
     "asv": ("<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"),
     "race": ("<!-- race-benchmark -->", "<!-- /race-benchmark -->"),
     "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
+    # written by hand: one full run at 200 x 20,000 after issue 15, until scale.py is rerun
+    "scale-check": ("<!-- scale-check -->", "<!-- /scale-check -->"),
 }
 
 
