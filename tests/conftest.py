@@ -55,6 +55,18 @@ def run_snakemake(configfile: Path, *extra: str, cores: int = 2, check: bool = T
     return result
 
 
+def real_v3v4_sheet(path: Path) -> Path:
+    """Sample sheet of the three real V3-V4 MiSeq samples in ../shared/data/dadaist2-v3v4
+    (primers still on the reads): A01 and A02 Control, F99 Opioid-S (a "-" mothur refuses)."""
+    data = SHARED_DATA / "dadaist2-v3v4"
+    groups = {"A01": "Control", "A02": "Control", "F99": "Opioid-S"}
+    path.write_text("sample\tr1\tr2\tgroup\n" + "".join(
+        f"{s}\t{data / f'{s}_S0_L001_R1_001.fastq.gz'}\t{data / f'{s}_S0_L001_R2_001.fastq.gz'}"
+        f"\t{g}\n" for s, g in groups.items()
+    ))  # fmt: skip
+    return path
+
+
 def write_config(path: Path, **sections) -> Path:
     """Write a YAML config file from keyword sections."""
     path.write_text(yaml.safe_dump(sections, sort_keys=False))

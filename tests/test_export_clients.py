@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SHARED_DATA, require_tools, run_snakemake, write_config
+from conftest import SHARED_DATA, real_v3v4_sheet, require_tools, run_snakemake, write_config
 from otuflow.plan import EXPORT_FILES, RESULT_FILES
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
@@ -37,12 +37,7 @@ def v3v4_results(tmp_path_factory) -> Path:
         pytest.skip(f"shared data not found at {data}")
     require_tools("vsearch", "cutadapt", "mafft", "FastTree")
     root = tmp_path_factory.mktemp("v3v4")
-    sheet = root / "samples.tsv"
-    groups = {"A01": "Control", "A02": "Control", "F99": "Opioid-S"}  # a "-" mothur refuses
-    sheet.write_text("sample\tr1\tr2\tgroup\n" + "".join(
-        f"{s}\t{data / f'{s}_S0_L001_R1_001.fastq.gz'}\t{data / f'{s}_S0_L001_R2_001.fastq.gz'}"
-        f"\t{g}\n" for s, g in groups.items()
-    ))  # fmt: skip
+    sheet = real_v3v4_sheet(root / "samples.tsv")
     out = root / "results"
     config = write_config(
         root / "config.yaml",

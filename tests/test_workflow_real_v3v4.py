@@ -29,7 +29,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import require_tools, run_snakemake, write_config
+from conftest import real_v3v4_sheet, require_tools, run_snakemake, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.external]
 
@@ -38,13 +38,7 @@ PAIRS = {"A01": 5000, "A02": 5000, "F99": 4553}  # PROVENANCE.md
 
 def test_real_v3v4_reads_with_primers_run_through_with_default_settings(tmp_path, shared_data):
     require_tools("vsearch", "cutadapt", "mafft", "FastTree")
-    data = shared_data / "dadaist2-v3v4"
-    sheet = tmp_path / "samples.tsv"
-    groups = {"A01": "Control", "A02": "Control", "F99": "Opioid-S"}
-    sheet.write_text("sample\tr1\tr2\tgroup\n" + "".join(
-        f"{s}\t{data / f'{s}_S0_L001_R1_001.fastq.gz'}\t{data / f'{s}_S0_L001_R2_001.fastq.gz'}"
-        f"\t{g}\n" for s, g in groups.items()
-    ))  # fmt: skip
+    sheet = real_v3v4_sheet(tmp_path / "samples.tsv")
     out = tmp_path / "results"
     # Only what has no default: the sheet, the output folder and a real 16S reference.
     config = write_config(
