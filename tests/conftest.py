@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -53,6 +54,18 @@ def run_snakemake(configfile: Path, *extra: str, cores: int = 2, check: bool = T
     if check:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     return result
+
+
+def fastq_records(path: Path) -> list[list[str]]:
+    """The 4-line records of a gzipped FASTQ file."""
+    lines = gzip.open(path, "rt").read().splitlines()
+    return [lines[i : i + 4] for i in range(0, len(lines), 4)]
+
+
+def write_fastq_records(path: Path, records) -> Path:
+    """Write 4-line FASTQ records (plain text) to ``path``."""
+    path.write_text("".join("\n".join(r) + "\n" for r in records))
+    return path
 
 
 def real_v3v4_sheet(path: Path) -> Path:

@@ -21,6 +21,8 @@ import pytest
 import yaml
 
 from conftest import REPO, require_tools, write_config
+from conftest import fastq_records as _records
+from conftest import write_fastq_records as _write
 from otuflow.checks import config_errors
 from otuflow.iupac import PrimerError, validate_primer
 from otuflow.samplesheet import SAMPLE_ID_PATTERN, SampleSheetError, read_sample_sheet
@@ -335,17 +337,7 @@ def test_config_errors_lists_every_problem_by_key():
     assert config_errors({"samples": "s.tsv"}, schema) == []
 
 
-# --- FASTQ files: found by the check_reads job ---------------------------------------------------
-
-
-def _records(path: Path) -> list[list[str]]:
-    lines = gzip.open(path, "rt").read().splitlines()
-    return [lines[i : i + 4] for i in range(0, len(lines), 4)]
-
-
-def _write(path: Path, records) -> Path:
-    path.write_text("".join("\n".join(r) + "\n" for r in records))
-    return path
+# --- FASTQ files: found by the read check of process_reads----------------------------------------
 
 
 def _phred64(records):

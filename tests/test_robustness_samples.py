@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, require_tools, write_config
+from conftest import fastq_records as _records
+from conftest import write_fastq_records as _write
 from otuflow.checks import setting_conflicts, stale_results
 from otuflow.simulate import simulate_cohort
 from otuflow.tracking import excluded_samples, read_tracking_table
@@ -33,16 +35,6 @@ def snakemake(config: Path, workdir: Path, *args: str):
         "--directory", str(workdir), "--cores", "2", "--configfile", str(config),
     ]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, cwd=workdir)
-
-
-def _records(path: Path) -> list[list[str]]:
-    lines = gzip.open(path, "rt").read().splitlines()
-    return [lines[i : i + 4] for i in range(0, len(lines), 4)]
-
-
-def _write(path: Path, records) -> Path:
-    path.write_text("".join("\n".join(r) + "\n" for r in records))
-    return path
 
 
 def _unmergeable_pair(folder: Path, pairs: int = 300) -> tuple[Path, Path]:
