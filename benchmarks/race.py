@@ -13,8 +13,10 @@ it, one after the other on this machine:
 3. *bare tools*: a shell script this command writes into the scratch folder (runnable on its
    own): per sample ``cutadapt`` and ``vsearch --fastq_mergepairs``, ``--fastq_filter``,
    ``--derep_fulllength``, as many samples at a time as there are cores; then the pooled
-   dereplication, clustering, chimera removal, relabelling and one ``--usearch_global
-   --otutabout`` for the pooled per-sample unique sequences. Its command lines are built from
+   dereplication, clustering, chimera removal and relabelling; then, as the workflow does, one
+   ``--usearch_global`` for the cohort's distinct sequences and an ``awk`` join of its hits with
+   each sample's dereplicated reads (through the pooled dereplication's ``--uc`` table) into the
+   OTU table. Its command lines are built from
    the config the workflow reads (``otuflow.rule_args``, ``otuflow.features``), with the same
    settings and no orchestration: the physical limit of those steps.
 4. *mothur 1.48*: make.contigs, pcr.seqs (primers), screen.seqs, unique.seqs, chimera.vsearch,
@@ -117,6 +119,28 @@ class Entry:
     genera: tuple[int, int, int] | None = None  # recovered, expected, not simulated
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+
+#: awk program of the bare script: hits (distinct sequence -> feature) joined with the pooled
+#: dereplication's --uc records (each sample's sequence ``<sample>.u<n>;size=<reads>`` -> its
+#: distinct sequence) into a features x samples table of read counts, as --otutabout writes.
+JOIN_HITS = r"""
+function label(s) { sub(/;.*/, "", s); return s }
+FNR == NR { hit[label($1)] = label($2); next }
+$1 == "S" || $1 == "H" {
+  feature = hit[label($1 == "S" ? $9 : $10)]
+  if (feature == "") next
+  reads = $9; sub(/.*;size=/, "", reads); sub(/;.*/, "", reads)
+  sample = label($9); sub(/\.u[0-9]+$/, "", sample)
+  count[feature, sample] += reads; features[feature]; samples[sample]
+}
+END {
+  printf "#OTU ID"; for (s in samples) printf "\t%s", s; printf "\n"
+  for (f in features) {
+    printf "%s", f; for (s in samples) printf "\t%d", count[f, s]; printf "\n"
+  }
+}
+"""
 
 
 class Step(NamedTuple):
@@ -286,10 +310,13 @@ def cohort_steps(config: Mapping, samples: Sequence[str], work: PurePath,
     """The cohort's vsearch commands after the per-sample ones, with the workflow's settings.
 
     Ends with ``work/otus.fasta`` (``OTU_1``... or ``ASV_1``... by decreasing abundance) and
-    ``work/otu_table.tsv`` (vsearch ``--otutabout``).
+    ``work/otu_table.tsv`` (features x samples, as vsearch's ``--otutabout``). Each distinct
+    sequence of the cohort is searched once (``--maxhits 1``: the hit ``--otutabout`` counts);
+    :data:`JOIN_HITS` sums each sample's reads by the hit of each of its sequences.
     """
     kind = feature_kind(config)
     pooled, uniques = work / "pooled.fasta", work / "uniques.fasta"
+    distinct = work / "distinct.fasta"
     centroids = work / "centroids.fasta"
     steps = [
         Step(["cat", *(str(work / f"{s}.derep.fasta") for s in samples)], str(pooled)),
@@ -325,11 +352,17 @@ def cohort_steps(config: Mapping, samples: Sequence[str], work: PurePath,
     steps += [
         Step(["vsearch", "--sortbysize", str(current), "--sizein", "--relabel", kind.prefix,
               "--output", str(work / "otus.fasta"), "--fasta_width", "0"]),
-        Step(["vsearch", "--usearch_global", str(pooled), "--db", str(work / "otus.fasta"),
+        Step(["vsearch", "--derep_fulllength", str(pooled), "--strand", "plus", "--sizein",
+              "--sizeout", "--uc", str(work / "distinct.uc"), "--output", str(distinct),
+              "--fasta_width", "0"]),
+        Step(["vsearch", "--usearch_global", str(distinct), "--db", str(work / "otus.fasta"),
               "--id", str(mapping["identity"]), "--strand", "plus",
               "--maxaccepts", str(mapping["maxaccepts"]),
-              "--maxrejects", str(mapping["maxrejects"]), "--sizein",
-              "--otutabout", str(work / "otu_table.tsv"), "--threads", str(threads)]),
+              "--maxrejects", str(mapping["maxrejects"]), "--maxhits", "1",
+              "--userout", str(work / "hits.tsv"), "--userfields", "query+target",
+              "--threads", str(threads)]),
+        Step(["awk", "-F", "\\t", JOIN_HITS, str(work / "hits.tsv"), str(work / "distinct.uc")],
+             str(work / "otu_table.tsv")),
     ]  # fmt: skip
     return steps
 
@@ -450,6 +483,9 @@ def run_otuflow_full(cohort: Cohort) -> Entry:
     entry.extra["one_off"] = f"reference preparation + classifier training {warm.wall_s:.0f} s"
     entry.usage = measure(snakemake_command(configfile, cohort.cores), log, env=workflow_env())
     score_otuflow(entry, cohort, run_plan(config), taxonomy=True)
+    mapping = pd.read_csv(Path(config["outdir"]) / "benchmarks" / "map_distinct.tsv", sep="\t")
+    entry.note = (f"of which read mapping (map_distinct): {mapping['s'].iloc[-1]:.0f} s wall, "
+                  f"{mapping['cpu_time'].iloc[-1]:.0f} CPU s")  # fmt: skip
     return entry
 
 
@@ -763,10 +799,12 @@ def report(command: str, started: str, host: str, tools: str,
         "(`otuflow.simulate.truth.score_variants`; strict for 97 % OTUs, which may "
         "merge close species). *genera named*: simulated genera above that floor that the "
         "taxonomy names for some feature with reads, (+n): genera it names that were not "
-        "simulated at all. The bare script runs the workflow's "
+        "simulated at all. *note* of the full workflow: its read mapping job, from the workflow's "
+        "benchmark file (Snakemake's `benchmark:`). The bare script runs the workflow's "
         "cutadapt and vsearch commands with its settings (built from the same config and "
         "`otuflow.rule_args`), as many samples at a time as there are cores, uncompressed "
-        "intermediates, and maps the pooled per-sample unique sequences in one vsearch call. "
+        "intermediates, and, as the workflow does, searches each distinct sequence of the cohort "
+        "once and joins the hits with each sample's reads (`awk`). "
         "mothur starts from uncompressed FASTQ with read names made unique across samples "
         "(prepared before the timing; 1.48 crashes on .fastq.gz and needs unique names) and "
         "removes the primers with pcr.seqs; "

@@ -4,6 +4,7 @@ ratios and the RESULTS.md block."""
 from __future__ import annotations
 
 import copy
+import io
 import math
 import shlex
 import subprocess
@@ -92,21 +93,48 @@ def test_cohort_steps_pool_cluster_remove_chimeras_and_map(config):
     steps = race.cohort_steps(config, ["S1", "S2"], WORK, threads=2)
     assert steps[0] == race.Step(["cat", str(WORK / "S1.derep.fasta"),
                                   str(WORK / "S2.derep.fasta")], str(WORK / "pooled.fasta"))
-    tools = [next(a for a in s.args[1:] if a.startswith("--")) for s in steps[1:]]
+    tools = [next(a for a in s.args[1:] if a.startswith("--")) for s in steps[1:-1]]
     assert tools == ["--derep_fulllength", "--cluster_size", "--uchime_denovo", "--sortbysize",
-                     "--usearch_global"]  # fmt: skip
-    derep, cluster, chimera, relabel, mapping = (options(s.args) for s in steps[1:])
+                     "--derep_fulllength", "--usearch_global"]  # fmt: skip
+    derep, cluster, chimera, relabel, distinct, mapping = (options(s.args) for s in steps[1:-1])
     assert derep["--minuniquesize"] == str(config["dereplicate"]["min_size"])
     assert cluster["--id"] == str(config["cluster"]["identity"])
     assert cluster["--cluster_size"] == derep["--output"]
     assert chimera["--uchime_denovo"] == cluster["--centroids"]
     assert relabel["--sortbysize"] == chimera["--nonchimeras"] and relabel["--relabel"] == "OTU_"
-    assert mapping["--usearch_global"] == str(WORK / "pooled.fasta")
-    assert mapping["--db"] == relabel["--output"]
+    # every distinct sequence (no abundance floor) is searched once, for its best hit
+    assert distinct["--derep_fulllength"] == str(WORK / "pooled.fasta")
+    assert "--minuniquesize" not in distinct
+    assert mapping["--usearch_global"] == distinct["--output"]
+    assert mapping["--db"] == relabel["--output"] and mapping["--maxhits"] == "1"
     assert (mapping["--id"], mapping["--maxaccepts"], mapping["--maxrejects"]) == (
         str(config["mapping"]["identity"]), str(config["mapping"]["maxaccepts"]),
         str(config["mapping"]["maxrejects"]))  # fmt: skip
     assert mapping["--threads"] == "2"
+    join = steps[-1]
+    assert join.args[0] == "awk" and join.args[-2:] == [mapping["--userout"], distinct["--uc"]]
+    assert join.stdout == str(WORK / "otu_table.tsv")
+
+
+def test_join_hits_sums_each_samples_reads_by_the_hit_of_its_sequences(tmp_path):
+    """The bare script's awk join on a hand-made --uc table and hits, against counts by hand."""
+    require_tools("awk")
+    hits = tmp_path / "hits.tsv"
+    hits.write_text("A.u1;size=7\tOTU_1\nB.u2;size=2\tOTU_2\n")  # C.u1 has no hit
+    uc = tmp_path / "distinct.uc"
+    records = [  # S: first copy of a distinct sequence; H: the same sequence in another sample
+        ["S", "0", "400", *"*****", "A.u1;size=5", "*"],
+        ["H", "0", "400", "100.0", "+", "0", "0", "*", "B.u1;size=2", "A.u1;size=5"],
+        ["S", "1", "400", *"*****", "B.u2;size=2", "*"],
+        ["S", "2", "400", *"*****", "C.u1;size=9", "*"],
+        ["C", "0", "2", *"*****", "A.u1;size=5", "*"],
+    ]
+    uc.write_text("".join("\t".join(r) + "\n" for r in records))
+    result = subprocess.run(["awk", "-F", "\t", race.JOIN_HITS, str(hits), str(uc)],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    table = pd.read_csv(io.StringIO(result.stdout), sep="\t", index_col=0).sort_index()
+    assert table.sort_index(axis=1).to_dict() == {"A": {"OTU_1": 5, "OTU_2": 0},
+                                                  "B": {"OTU_1": 2, "OTU_2": 2}}
 
 
 def test_cohort_steps_for_asvs_and_reference_chimeras(config):
@@ -116,7 +144,8 @@ def test_cohort_steps_for_asvs_and_reference_chimeras(config):
     steps = race.cohort_steps(changed, ["S1"], WORK, threads=1)
     flags = [s.args[1] for s in steps[1:]]
     assert flags == ["--derep_fulllength", "--cluster_unoise", "--uchime3_denovo",
-                     "--uchime_ref", "--sortbysize", "--usearch_global"]  # fmt: skip
+                     "--uchime_ref", "--sortbysize", "--derep_fulllength", "--usearch_global",
+                     "-F"]  # fmt: skip
     unoise = options(steps[2].args)
     assert unoise["--minsize"] == str(changed["denoise"]["min_size"])
     assert unoise["--unoise_alpha"] == str(changed["denoise"]["alpha"])

@@ -12,8 +12,8 @@ rule process_reads:
         unpack(sample_reads),
     output:
         checked=f"{OUT}/qc/reads/{{sample}}.json",
-        trimmed_r1=temp(f"{OUT}/work/trimmed/{{sample}}_R1.fastq.gz"),
-        trimmed_r2=temp(f"{OUT}/work/trimmed/{{sample}}_R2.fastq.gz"),
+        trimmed_r1=temp(f"{OUT}/work/trimmed/{{sample}}_R1.fastq"),
+        trimmed_r2=temp(f"{OUT}/work/trimmed/{{sample}}_R2.fastq"),
         cutadapt_report=f"{OUT}/work/trimmed/{{sample}}.cutadapt.json",
         merged=temp(f"{OUT}/work/merged/{{sample}}.fastq"),
         merged_count=f"{OUT}/work/merged/{{sample}}.count",
