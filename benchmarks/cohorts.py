@@ -21,6 +21,8 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BLOCKS = {
     "asv": ("<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"),
     "race": ("<!-- race-benchmark -->", "<!-- /race-benchmark -->"),
+    # race.py --block race-large: a large cohort raced apart (some anchors would take hours)
+    "race-large": ("<!-- race-large-benchmark -->", "<!-- /race-large-benchmark -->"),
     "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
     # written by hand: one full run at 200 x 20,000 after issue 15, until scale.py is rerun
     "scale-check": ("<!-- scale-check -->", "<!-- /scale-check -->"),

@@ -767,10 +767,11 @@ def versions() -> str:
 
 def report(command: str, started: str, host: str, tools: str,
            cohorts: Sequence[tuple[str, Mapping[str, Entry], tuple[float, float]]],
-           skipped: Mapping[str, str], note: str = "") -> str:  # fmt: skip
-    """The RESULTS.md block (markers included)."""
-    start, end = BLOCKS["race"]
-    lines = [start, "## Race: otuflow, the bare tools, mothur and QIIME 2", "",
+           skipped: Mapping[str, str], note: str = "", block: str = "race") -> str:  # fmt: skip
+    """The RESULTS.md block ``block`` of :data:`cohorts.BLOCKS` (markers included)."""
+    start, end = BLOCKS[block]
+    sizes = " and ".join(key.replace("x", " x ") for key, _, _ in cohorts)
+    lines = [start, f"## Race: otuflow, the bare tools, mothur and QIIME 2 ({sizes})", "",
              f"Run {started} UTC with `{command}` on {host}; {tools}. Each cohort is simulated "
              "once (`otuflow simulate`) and every anchor runs on it, one after the other."
              + (f" {note}" if note else ""), ""]  # fmt: skip
@@ -815,7 +816,8 @@ def report(command: str, started: str, host: str, tools: str,
         "",
         "Run it: `.venv/bin/python benchmarks/race.py --cohort 16x4000 --cohort 25x40000` "
         "(`--cores`, `--seed`, `--work`; `--skip mothur` etc. leaves an anchor out). It writes "
-        "this block; benchmarks/scale.py and asv.py keep it.",
+        "this block (`--block race-large`: a second block, for a large cohort raced apart); "
+        "benchmarks/scale.py and asv.py keep both.",
         end,
     ]  # fmt: skip
     return "\n".join(lines)
@@ -846,6 +848,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
     parser.add_argument("--note", default="",
                         help="a sentence for the block, e.g. that the machine was shared")
+    parser.add_argument("--block", default="race", choices=["race", "race-large"],
+                        help="block of the results file to write (race-large: a large cohort "
+                             "raced apart, e.g. without mothur)")  # fmt: skip
     args = parser.parse_args(argv)
     cohorts = list(args.cohort or [])
     if (args.samples is None) != (args.pairs is None):
@@ -890,8 +895,8 @@ def main(argv: list[str] | None = None) -> int:
                 Path(entries["otuflow_table"].extra["table"]))
         results.append((key, entries, (load_before, os.getloadavg()[0])))
         # rewritten after every cohort, so a long run leaves results even when stopped
-        write_block(args.results, "race", report(command, started, host, tools, results, skipped,
-                                                  args.note))
+        write_block(args.results, args.block, report(command, started, host, tools, results,
+                                                      skipped, args.note, args.block))
     print(f"wrote {args.results}")
     return 0
 
