@@ -24,8 +24,6 @@ BLOCKS = {
     # race.py --block race-large: a large cohort raced apart (some anchors would take hours)
     "race-large": ("<!-- race-large-benchmark -->", "<!-- /race-large-benchmark -->"),
     "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
-    # written by hand: one full run at 200 x 20,000 after issue 15, until scale.py is rerun
-    "scale-check": ("<!-- scale-check -->", "<!-- /scale-check -->"),
 }
 
 
