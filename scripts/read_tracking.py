@@ -21,6 +21,7 @@ with log_to(sm.log[0]):
         sm.params.max_step_loss,
         sm.params.min_mapped_reads,
         earlier,
+        sm.params.feature,
     )
     with atomic_path(sm.output.table) as tmp:
         table.to_csv(tmp, sep="\t", index=False, lineterminator="\n")

@@ -136,6 +136,31 @@ def test_chunk_boundaries_do_not_change_the_summary(tmp_path, tiny_chunks):
     assert (stats.min_quality_char, stats.max_quality_char) == ("#", "F")
 
 
+def _fastq_qualities(path, qualities):
+    """One read per quality string (as long as it), so each chunk can hold other qualities."""
+    path.write_text("".join(f"@r{i}\n{'A' * len(q)}\n+\n{q}\n" for i, q in enumerate(qualities)))
+    return path
+
+
+@pytest.mark.parametrize(("qualities", "expected"), [
+    (["IIII", "I#II", "5555", "55!5", "JJJJ"], ("!", "J")),  # lowest and highest in later chunks
+    (["!NN!", "FFFF", "FFFF"], ("!", "N")),  # Q0 and Q45, the ends of Phred+33, in chunk one
+    (["FFFF", "II#I", "FF(F"], ("#", "I")),  # nothing new after the second chunk
+])  # fmt: skip
+def test_quality_range_over_chunks(tmp_path, tiny_chunks, qualities, expected):
+    r1 = _fastq_qualities(tmp_path / "1.fq", qualities)
+    r2 = _fastq_qualities(tmp_path / "2.fq", ["IIII"] * len(qualities))
+    stats = check_fastq_pair(r1, r2, "A")
+    assert (stats.min_quality_char, stats.max_quality_char) == expected
+
+
+def test_a_quality_outside_phred33_in_a_later_chunk_is_named(tmp_path, tiny_chunks):
+    r1 = _fastq_qualities(tmp_path / "1.fq", ["#III", "IIII", "II~I", "IIII", "IIII"])
+    r2 = _fastq_qualities(tmp_path / "2.fq", ["IIII"] * 5)
+    with pytest.raises(FastqError, match="range from '#' to '~'"):
+        check_fastq_pair(r1, r2, "A")
+
+
 def test_mismatch_in_a_later_chunk_names_the_right_read_and_line(tmp_path, tiny_chunks):
     r1 = _fastq(tmp_path / "1.fq", MANY)
     r2 = _fastq(tmp_path / "2.fq", [*MANY[:6], ("other", "ACGT"), *MANY[7:]])

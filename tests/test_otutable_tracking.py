@@ -144,6 +144,10 @@ def test_read_tracking_counts_and_warnings(tmp_path):
     assert tracking.loc[1, "warning"] == (
         "lost 70% at primer trimming; lost 64% at quality filtering; lost 60% at mapping to OTUs"
     )
+    # with ASVs (features: asv) the last step names them
+    tracking = read_tracking_table(["A", "B"], [rep_a, rep_b], merged, filtered, table, 0.5,
+                                   feature="ASV")  # fmt: skip
+    assert tracking.loc[1, "warning"].endswith("lost 60% at mapping to ASVs")
 
 
 @pytest.mark.parametrize("text", ["", "12.5\n", "-3\n", "many\n"])

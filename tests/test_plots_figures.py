@@ -386,6 +386,14 @@ def test_read_tracking_lines_are_counts_and_percent(groups):
         make_read_tracking_figure(tracking.drop(columns="merged"), groups, COLORS)
 
 
+@pytest.mark.parametrize("feature", ["OTU", "ASV"])
+def test_read_tracking_names_what_reads_are_mapped_to(groups, feature):
+    fig = make_read_tracking_figure(_tracking(groups), groups, COLORS, ORDER, feature=feature)
+    for ax in fig.axes:
+        ticks = [t.get_text() for t in ax.get_xticklabels()]
+        assert ticks[0] == "Input pairs" and ticks[-1] == f"Mapped\nto {feature}s"
+
+
 def test_group_colours_fall_back_documented():
     got = group_colors(["Control", "Opioid", "Extra"], {"Control": "#111111"})
     assert got == {"Control": "#111111", "Opioid": "#CC79A7", "Extra": "#56B4E9"}

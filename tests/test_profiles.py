@@ -258,6 +258,34 @@ def test_python_env_provides_every_import_of_the_scripts_and_package():
     assert not missing, f"envs/python.yaml lacks {missing}"
 
 
+def _package_modules(module: str) -> list[Path]:
+    """Source files of the otuflow modules that importing ``module`` runs (itself included)."""
+    seen: dict[str, Path] = {}
+    todo = ["otuflow", module]
+    while todo:
+        name = todo.pop()
+        path = REPO / "src" / Path(*name.split("."))
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        if name in seen or not path.is_file():
+            continue
+        seen[name] = path
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                todo.append(node.module)
+            elif isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+    return list(seen.values())
+
+
+def test_reads_env_provides_every_import_of_the_read_check():
+    """process_reads runs `python -m otuflow.fastq_check` in the reads env (otuflow installed
+    without its dependencies): what the check imports, the env must hold."""
+    modules = _package_modules("otuflow.fastq_check")
+    assert REPO / "src" / "otuflow" / "fastx.py" in modules
+    needed = {IMPORT_PACKAGES[name] for name in _third_party_imports(modules)}
+    assert needed <= set(_env(ENVS / "reads.yaml")), needed
+
+
 def _locked() -> dict[str, str]:
     """Package -> version from requirements.lock (names normalised as conda spells them)."""
     locked = {}

@@ -8,8 +8,6 @@ import zlib
 from dataclasses import asdict, dataclass
 from itertools import zip_longest
 
-import numpy as np
-
 from otuflow.fastx import is_gzip, read_blocks
 
 PHRED33_MIN, PHRED33_MAX = 33, 33 + 45  # '!' .. 'N': above Q45 no Illumina instrument reports
@@ -38,6 +36,8 @@ RECORDS_PER_CHUNK = 20_000
 
 #: Bytes a read may hold: nucleotides and IUPAC ambiguity codes, either case.
 _NUCLEOTIDES = b"ACGTUNRYSWKMBDHVacgtunryswkmbdhv"
+#: Quality bytes of Phred+33 from Q0 to Q45.
+_PHRED33 = bytes(range(PHRED33_MIN, PHRED33_MAX + 1))
 
 
 @dataclass
@@ -183,6 +183,26 @@ def holds_no_reads(path: str | os.PathLike) -> bool:
         return False
 
 
+def _quality_range(qualities: bytes, low: int, high: int) -> tuple[int, int]:
+    """Smallest and largest byte of ``qualities`` (not empty), widening ``low``..``high``.
+
+    Looks for single bytes with ``in`` (a C memchr scan), from the edges of the range seen so
+    far outwards, so it costs a few scans of the block rather than a loop over every byte, and
+    needs no numpy (whose import costs more than checking a small sample).
+    """
+    if qualities.translate(None, _PHRED33):  # outside Phred+33: the exact range, for the message
+        return min(low, min(qualities)), max(high, max(qualities))
+    for code in range(PHRED33_MIN, min(low, PHRED33_MAX + 1)):
+        if bytes((code,)) in qualities:
+            low = code
+            break
+    for code in range(PHRED33_MAX, max(high, PHRED33_MIN - 1), -1):
+        if bytes((code,)) in qualities:
+            high = code
+            break
+    return low, high
+
+
 def _read_id(header: bytes) -> bytes:
     fields = header[1:].split(maxsplit=1)
     name = fields[0] if fields else b""
@@ -248,9 +268,9 @@ def check_fastq_pair(
         len1 += sum(map(len, chunk1.sequences))
         len2 += sum(map(len, chunk2.sequences))
         for chunk in (chunk1, chunk2):
-            codes = np.frombuffer(b"".join(chunk.qualities), dtype=np.uint8)
-            if codes.size:
-                qmin, qmax = min(qmin, int(codes.min())), max(qmax, int(codes.max()))
+            codes = b"".join(chunk.qualities)
+            if codes:
+                qmin, qmax = _quality_range(codes, qmin, qmax)
     if pairs == 0 and allow_empty:
         return PairStats(0, 0.0, 0.0, "", "")
     if pairs == 0:

@@ -15,11 +15,11 @@ _STEP_LABELS = {
     "with_primers": "primer trimming",
     "merged": "pair merging",
     "filtered": "quality filtering",
-    "mapped": "mapping to OTUs",
+    "mapped": "mapping to {feature}s",
 }
 
 
-def step_warnings(row: pd.Series, max_step_loss: float) -> str:
+def step_warnings(row: pd.Series, max_step_loss: float, feature: str = "OTU") -> str:
     """Describe every step at which a sample lost more than ``max_step_loss`` of its reads.
 
     Parameters
@@ -28,6 +28,8 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
         Counts for the steps in :data:`STEPS`.
     max_step_loss : float
         Largest acceptable fraction lost at one step.
+    feature : str
+        What reads are mapped to (``OTU`` or ``ASV``, :attr:`otuflow.features.FeatureKind.noun`).
 
     Returns
     -------
@@ -40,7 +42,7 @@ def step_warnings(row: pd.Series, max_step_loss: float) -> str:
             continue
         lost = 1 - row[after] / row[before]
         if lost > max_step_loss:
-            warnings.append(f"lost {lost:.0%} at {_STEP_LABELS[after]}")
+            warnings.append(f"lost {lost:.0%} at {_STEP_LABELS[after].format(feature=feature)}")
     if row["input"] == 0:
         warnings.append("no reads in the input")
     return "; ".join(warnings)
@@ -105,6 +107,7 @@ def read_tracking_table(
     max_step_loss: float = 0.5,
     min_mapped_reads: int = 0,
     earlier: Mapping[str, str] | None = None,
+    feature: str = "OTU",
 ) -> pd.DataFrame:
     """Per-sample counts at each step, percentages of the input, and loss warnings.
 
@@ -125,6 +128,8 @@ def read_tracking_table(
         :func:`excluded_samples`).
     earlier : mapping of str to str, optional
         Sample -> why an earlier step left it out; warned about likewise.
+    feature : str
+        What reads are mapped to (``OTU`` or ``ASV``), for the warnings.
 
     Returns
     -------
@@ -148,7 +153,7 @@ def read_tracking_table(
     for step in STEPS[1:]:
         pct = 100 * table[step] / table["input"].where(table["input"] > 0)
         table[f"pct_{step}"] = pct.round(2)
-    warnings = [step_warnings(row, max_step_loss) for _, row in table.iterrows()]
+    warnings = [step_warnings(row, max_step_loss, feature) for _, row in table.iterrows()]
     excluded = excluded_samples(table.set_index("sample")["mapped"], min_mapped_reads, earlier)
     for sample, reason in zip(excluded["sample"], excluded["reason"], strict=True):
         i = samples.index(sample)

@@ -197,7 +197,6 @@ for _skipped in PLAN.skipped:
 
 wildcard_constraints:
     sample="|".join(SAMPLES),
-    metric="|".join(PLAN.beta_metrics),
 
 
 def sample_reads(wildcards):

@@ -15,6 +15,7 @@ rule figures:
         q_threshold=config["differential"]["q_threshold"],
         confidence=config["differential"]["confidence"],
         seed=config["seed"],
+        feature=FEATURES.noun,
     resources:
         mem_mb=2000,
         runtime=20,

@@ -130,6 +130,7 @@ rule read_tracking:
         samples=SAMPLES,
         max_step_loss=config["tracking"]["max_step_loss"],
         min_mapped_reads=MIN_MAPPED_READS,
+        feature=FEATURES.noun,
     resources:
         mem_mb=1000,
         runtime=10,

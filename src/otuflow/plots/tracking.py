@@ -30,7 +30,7 @@ STEP_LABELS = {
     "with_primers": "With primers",
     "merged": "Merged",
     "filtered": "Quality-\nfiltered",
-    "mapped": "Mapped\nto OTUs",
+    "mapped": "Mapped\nto {feature}s",
 }
 
 
@@ -47,6 +47,7 @@ def make_read_tracking_figure(
     colors: Mapping[str, str] | None,
     order: Sequence[str] | None = None,
     steps: Sequence[str] = STEPS,
+    feature: str = "OTU",
 ) -> Figure:
     """Build the read-tracking figure; see :func:`read_tracking_plot`."""
     require_columns(tracking, ["sample", *steps], "read tracking table")
@@ -75,10 +76,11 @@ def make_read_tracking_figure(
         ax_n.yaxis.set_major_formatter(_PlainLogFormatter())
         ax_n.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
         ax_n.set_ylabel("Read pairs (log scale)")
-        ax_pct.set_ylabel(f"% of {STEP_LABELS.get(steps[0], steps[0]).lower()}")
+        labels_of_steps = [STEP_LABELS.get(s, s).format(feature=feature) for s in steps]
+        ax_pct.set_ylabel(f"% of {labels_of_steps[0].lower()}")
         ax_pct.set_ylim(0, 105)
         for ax in (ax_n, ax_pct):
-            ax.set_xticks(x, [STEP_LABELS.get(s, s) for s in steps])
+            ax.set_xticks(x, labels_of_steps)
             ax.set_xlim(-0.2, len(steps) - 0.8)
             ax.grid(axis="y", color="0.9", lw=0.5)
             ax.set_axisbelow(True)
@@ -95,6 +97,7 @@ def read_tracking_plot(
     out_prefix: str | os.PathLike,
     order: Sequence[str] | None = None,
     steps: Sequence[str] = STEPS,
+    feature: str = "OTU",
 ) -> list[Path]:
     """Read pairs retained per step and sample: absolute (log scale) and as % of the input.
 
@@ -113,11 +116,13 @@ def read_tracking_plot(
         Legend order of the groups.
     steps : sequence of str
         Count columns in workflow order (first = 100 %).
+    feature : str
+        What reads are mapped to (``OTU`` or ``ASV``), for the last step's label.
 
     Returns
     -------
     list of pathlib.Path
         The PNG and SVG written.
     """
-    fig = make_read_tracking_figure(tracking, groups, colors, order, steps)
+    fig = make_read_tracking_figure(tracking, groups, colors, order, steps, feature)
     return save_figure(fig, out_prefix)

@@ -30,9 +30,11 @@ def _tsv(path: PathLike, index_col=0) -> pd.DataFrame:
     return read_tsv(path, index_col=index_col)
 
 
-def draw_read_tracking(tracking: PathLike, groups: PathLike, colors, order, out: Path) -> None:
+def draw_read_tracking(tracking: PathLike, groups: PathLike, colors, order, out: Path,
+                       feature: str = "OTU") -> None:  # fmt: skip
     """Reads kept per step and sample (``read_tracking.png``)."""
-    read_tracking_plot(_tsv(tracking, None), read_group_table(groups), colors, out, order)
+    read_tracking_plot(_tsv(tracking, None), read_group_table(groups), colors, out, order,
+                       feature=feature)  # fmt: skip
 
 
 def draw_alpha(
@@ -181,7 +183,7 @@ def draw_differential(
 
 def draw_all_figures(
     plan: RunPlan, inputs: Mapping[str, PathLike], colors, order, q_threshold: float,
-    confidence: float, seed: int = 0,
+    confidence: float, seed: int = 0, feature: str = "OTU",
 ) -> list[Path]:  # fmt: skip
     """Every figure of ``plan`` (:meth:`~otuflow.plan.RunPlan.figures`), PNG and SVG.
 
@@ -201,6 +203,8 @@ def draw_all_figures(
         Metastats q cut-off of the significant taxa and the STAMP confidence level.
     seed : int
         Seed of the jitter in the alpha-diversity box plots.
+    feature : str
+        What the table counts (``OTU`` or ``ASV``), for the read-tracking labels.
 
     Returns
     -------
@@ -211,7 +215,8 @@ def draw_all_figures(
         return Path(plan.path("figure", stem=stem, ext=""))
 
     group = inputs["groups"]
-    draw_read_tracking(inputs["read_tracking"], group, colors, order, prefix("read_tracking"))
+    draw_read_tracking(inputs["read_tracking"], group, colors, order, prefix("read_tracking"),
+                       feature)
     draw_alpha(
         inputs["alpha"], inputs["alpha_tests"], inputs["rarefaction_curves"], group, colors,
         order, prefix("rarefaction_curves"), prefix("alpha_diversity"), seed,
