@@ -21,8 +21,9 @@ SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 BLOCKS = {
     "asv": ("<!-- asv-benchmark -->", "<!-- /asv-benchmark -->"),
     "race": ("<!-- race-benchmark -->", "<!-- /race-benchmark -->"),
-    # race.py --block race-large: a large cohort raced apart (some anchors would take hours)
-    "race-large": ("<!-- race-large-benchmark -->", "<!-- /race-large-benchmark -->"),
+    # race.py --block race-table: otuflow up to the table against the bare tools, raced apart
+    # on more cohorts (mothur would take hours on the largest)
+    "race-table": ("<!-- race-table-benchmark -->", "<!-- /race-table-benchmark -->"),
     "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
 }
 

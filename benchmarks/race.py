@@ -816,7 +816,8 @@ def report(command: str, started: str, host: str, tools: str,
         "",
         "Run it: `.venv/bin/python benchmarks/race.py --cohort 16x4000 --cohort 25x40000` "
         "(`--cores`, `--seed`, `--work`; `--skip mothur` etc. leaves an anchor out). It writes "
-        "this block (`--block race-large`: a second block, for a large cohort raced apart); "
+        "this block (`--block race-table`: a second block, for otuflow up to the table "
+        "against the bare tools on more cohorts, e.g. 200 x 20000 without mothur); "
         "benchmarks/scale.py and asv.py keep both.",
         end,
     ]  # fmt: skip
@@ -848,9 +849,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
     parser.add_argument("--note", default="",
                         help="a sentence for the block, e.g. that the machine was shared")
-    parser.add_argument("--block", default="race", choices=["race", "race-large"],
-                        help="block of the results file to write (race-large: a large cohort "
-                             "raced apart, e.g. without mothur)")  # fmt: skip
+    parser.add_argument("--block", default="race", choices=["race", "race-table"],
+                        help="block of the results file to write (race-table: otuflow up to the "
+                             "table against the bare tools on more cohorts)")  # fmt: skip
     args = parser.parse_args(argv)
     cohorts = list(args.cohort or [])
     if (args.samples is None) != (args.pairs is None):

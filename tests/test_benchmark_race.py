@@ -358,20 +358,20 @@ def test_bare_script_counts_equal_the_workflows_otu_table(demo_run, tmp_path):
                             workdir / "results" / "otu" / "otu_table.tsv")
 
 
-def test_a_large_cohort_goes_to_its_own_block_beside_the_race(tmp_path):
-    """``--block race-large`` writes a second block and keeps the race block as it is."""
+def test_a_second_race_goes_to_its_own_block_beside_the_race(tmp_path):
+    """``--block race-table`` writes a second block and keeps the race block as it is."""
     results = tmp_path / "RESULTS.md"
     race_start, race_end = cohorts.BLOCKS["race"]
     cohorts.write_block(results, "race", f"{race_start}\nsmall cohorts\n{race_end}")
     entries = {"otuflow_table": entry("otuflow_table", 30, 40), "bare": entry("bare", 20, 32)}
-    block = race.report("python benchmarks/race.py --block race-large", "2026-12-03 14:00", "vm",
+    block = race.report("python benchmarks/race.py --block race-table", "2026-12-03 14:00", "vm",
                         "vsearch 2.22.1", [("200x20000", entries, (1.0, 1.5))],
-                        {"mothur": "left out with --skip"}, block="race-large")  # fmt: skip
-    large_start, large_end = cohorts.BLOCKS["race-large"]
+                        {"mothur": "left out with --skip"}, block="race-table")  # fmt: skip
+    large_start, large_end = cohorts.BLOCKS["race-table"]
     assert block.startswith(large_start) and block.endswith(large_end)
     assert "(200 x 20000)" in block.splitlines()[1]
     assert "| 1.50 | 1.25 |" in block
-    cohorts.write_block(results, "race-large", block)
+    cohorts.write_block(results, "race-table", block)
     text = results.read_text()
     assert "small cohorts" in text and text.count(large_start) == 1
     assert text.index(race_end) < text.index(large_start)
