@@ -25,6 +25,8 @@ BLOCKS = {
     # on more cohorts (mothur would take hours on the largest)
     "race-table": ("<!-- race-table-benchmark -->", "<!-- /race-table-benchmark -->"),
     "mapping": ("<!-- mapping-benchmark -->", "<!-- /mapping-benchmark -->"),
+    # written by hand: issue 15's targets against the runs above
+    "issue-15": ("<!-- issue-15 -->", "<!-- /issue-15 -->"),
 }
 
 
